@@ -1,0 +1,7 @@
+//! coscors: a conformance test harness, reference emulator and differential
+//! fuzzer for the CORS behaviour of Tencent Cloud Object Storage (COS).
+//!
+//! The crate is a pure core ([`model`]) inside an I/O shell ([`emulator`],
+//! [`target`], [`runner`]). See ARCHITECTURE.md for the map.
+
+pub mod model;

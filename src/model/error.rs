@@ -1,0 +1,133 @@
+//! The errors the model can answer, with COS's codes and statuses.
+//!
+//! Source for codes and statuses: COS "Error Codes",
+//! https://intl.cloud.tencent.com/document/api/436/7730 . The messages of
+//! `AccessForbidden` come verbatim from seed 003 (typos included); the others
+//! are the table's descriptions, because COS publishes no other wording.
+
+use std::fmt;
+
+/// An error code with the HTTP status it is answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// 403: a preflight that no rule allows (seed 003, exchange 4).
+    AccessForbidden,
+    /// 400: a body that is not the XML the API expects.
+    MalformedXml,
+    /// 400: a parameter with a value COS does not accept.
+    InvalidArgument,
+    /// 400 (s3 profile): AWS's code for an invalid CORS rule.
+    InvalidRequest,
+    /// 400: a `Content-MD5` that is not the base64 of 16 bytes.
+    InvalidDigest,
+    /// 400: a `Content-MD5` that does not match the body (7730: BadDigest).
+    BadDigest,
+    /// 400: a body larger than the API accepts (64 KB for PUT Bucket cors).
+    EntityTooLarge,
+    /// 400 (s3 profile): AWS's answer to a preflight missing a required header.
+    BadRequest,
+    /// 404: GET Bucket cors on a bucket with no configuration.
+    NoSuchCorsConfiguration,
+    /// 404
+    NoSuchBucket,
+    /// 404
+    NoSuchKey,
+    /// 409
+    BucketAlreadyExists,
+    /// 409
+    BucketNotEmpty,
+    /// 405
+    MethodNotAllowed,
+    /// 400
+    InvalidBucketName,
+    /// 403
+    AccessDenied,
+    /// 403
+    SignatureDoesNotMatch,
+    /// 403
+    RequestTimeTooSkewed,
+}
+
+impl ErrorCode {
+    /// The code as it is written in `<Code>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::AccessForbidden => "AccessForbidden",
+            ErrorCode::MalformedXml => "MalformedXML",
+            ErrorCode::InvalidArgument => "InvalidArgument",
+            ErrorCode::InvalidRequest => "InvalidRequest",
+            ErrorCode::InvalidDigest => "InvalidDigest",
+            ErrorCode::BadDigest => "BadDigest",
+            ErrorCode::EntityTooLarge => "EntityTooLarge",
+            ErrorCode::BadRequest => "BadRequest",
+            ErrorCode::NoSuchCorsConfiguration => "NoSuchCORSConfiguration",
+            ErrorCode::NoSuchBucket => "NoSuchBucket",
+            ErrorCode::NoSuchKey => "NoSuchKey",
+            ErrorCode::BucketAlreadyExists => "BucketAlreadyExists",
+            ErrorCode::BucketNotEmpty => "BucketNotEmpty",
+            ErrorCode::MethodNotAllowed => "MethodNotAllowed",
+            ErrorCode::InvalidBucketName => "InvalidBucketName",
+            ErrorCode::AccessDenied => "AccessDenied",
+            ErrorCode::SignatureDoesNotMatch => "SignatureDoesNotMatch",
+            ErrorCode::RequestTimeTooSkewed => "RequestTimeTooSkewed",
+        }
+    }
+
+    /// The HTTP status this code is answered with (7730's table).
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::MalformedXml
+            | ErrorCode::InvalidArgument
+            | ErrorCode::InvalidRequest
+            | ErrorCode::InvalidDigest
+            | ErrorCode::BadDigest
+            | ErrorCode::EntityTooLarge
+            | ErrorCode::BadRequest
+            | ErrorCode::InvalidBucketName => 400,
+            ErrorCode::AccessForbidden
+            | ErrorCode::AccessDenied
+            | ErrorCode::SignatureDoesNotMatch
+            | ErrorCode::RequestTimeTooSkewed => 403,
+            ErrorCode::NoSuchCorsConfiguration | ErrorCode::NoSuchBucket | ErrorCode::NoSuchKey => {
+                404
+            }
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::BucketAlreadyExists | ErrorCode::BucketNotEmpty => 409,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error answer: code (hence status) and message. The emulator adds
+/// `Resource`, `RequestId` and `TraceId` when it writes the XML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        self.code.status()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status(), self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}

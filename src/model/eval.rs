@@ -1,0 +1,379 @@
+//! Evaluation of a preflight (OPTIONS) and of an actual request carrying an
+//! `Origin`, against a bucket's CORS configuration.
+//!
+//! Sources: OPTIONS Object (https://www.tencentcloud.com/document/product/436/8288)
+//! and the four exchanges of seed 003, which pin down:
+//! 1. a specific AllowedOrigin that matches is echoed, with
+//!    `Access-Control-Allow-Credentials: true` (exchanges 1 and 3);
+//! 2. an AllowedOrigin `*` answers `*` and no credentials header (exchange 2);
+//! 3. `Access-Control-Allow-Methods` lists the rule's methods (all exchanges);
+//! 4. `AllowedHeader: *` echoes the requested headers (exchanges 1 and 3), an
+//!    explicit list is returned as configured (exchange 2);
+//! 5. `Access-Control-Expose-Headers` and `Access-Control-Max-Age` come from
+//!    the rule;
+//! 6. no allowing rule: 403 `AccessForbidden` with the message of exchange 4.
+
+use super::config::{CorsConfiguration, CorsRule};
+use super::error::{ApiError, ErrorCode};
+use super::glob::wildcard_match;
+use super::profile::Profile;
+
+/// The refusal message, verbatim from seed 003 exchange 4, typos included.
+pub const FORBIDDEN_MESSAGE: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource's CORS spec";
+
+/// The CORS-relevant parts of a preflight request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Preflight<'a> {
+    /// `Origin`, if sent.
+    pub origin: Option<&'a str>,
+    /// `Access-Control-Request-Method`, if sent.
+    pub method: Option<&'a str>,
+    /// `Access-Control-Request-Headers`, if sent (comma-separated).
+    pub request_headers: Option<&'a str>,
+}
+
+/// What a preflight gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreflightOutcome {
+    /// 200 with these headers.
+    Allowed(CorsHeaders),
+    /// An error answer.
+    Refused(ApiError),
+}
+
+/// The `Access-Control-*` (and `Vary`) headers of a CORS answer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CorsHeaders {
+    pub allow_origin: String,
+    pub allow_credentials: bool,
+    pub allow_methods: Option<String>,
+    pub allow_headers: Option<String>,
+    pub expose_headers: Option<String>,
+    pub max_age: Option<u64>,
+    pub vary: Option<&'static str>,
+}
+
+impl CorsHeaders {
+    /// The headers as (name, value) pairs, in the order COS writes them in
+    /// seed 003 (alphabetical), `Vary` last.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::with_capacity(7);
+        if self.allow_credentials {
+            out.push(("Access-Control-Allow-Credentials", "true".to_string()));
+        }
+        if let Some(h) = &self.allow_headers {
+            out.push(("Access-Control-Allow-Headers", h.clone()));
+        }
+        if let Some(m) = &self.allow_methods {
+            out.push(("Access-Control-Allow-Methods", m.clone()));
+        }
+        out.push(("Access-Control-Allow-Origin", self.allow_origin.clone()));
+        if let Some(e) = &self.expose_headers {
+            out.push(("Access-Control-Expose-Headers", e.clone()));
+        }
+        if let Some(a) = self.max_age {
+            out.push(("Access-Control-Max-Age", a.to_string()));
+        }
+        if let Some(v) = self.vary {
+            out.push(("Vary", v.to_string()));
+        }
+        out
+    }
+}
+
+fn forbidden() -> ApiError {
+    ApiError::new(ErrorCode::AccessForbidden, FORBIDDEN_MESSAGE)
+}
+
+/// Evaluate a preflight. `config` is `None` when the bucket has no CORS
+/// configuration (refused like a non-matching preflight: inferred from the
+/// refusal message, which COS gives for any preflight it does not allow).
+pub fn preflight(
+    config: Option<&CorsConfiguration>,
+    req: &Preflight<'_>,
+    profile: Profile,
+) -> PreflightOutcome {
+    let (origin, method) = match (req.origin, req.method) {
+        (Some(o), Some(m)) => (o, m),
+        (None, _) if profile.rejects_incomplete_preflight_as_bad_request() => {
+            return PreflightOutcome::Refused(ApiError::new(
+                ErrorCode::BadRequest,
+                "Insufficient information. Origin request header needed.",
+            ))
+        }
+        (Some(_), None) if profile.rejects_incomplete_preflight_as_bad_request() => {
+            return PreflightOutcome::Refused(ApiError::new(
+                ErrorCode::BadRequest,
+                "Insufficient information. Access-Control-Request-Method header needed.",
+            ))
+        }
+        _ => return PreflightOutcome::Refused(forbidden()),
+    };
+    let Some(config) = config else {
+        return PreflightOutcome::Refused(forbidden());
+    };
+    // Source 436/8288: "You can use commas (,) to separate multiple headers
+    // (case-insensitive)". Empty items (`a,,b`, a trailing comma, an empty
+    // header) request nothing.
+    let requested: Vec<&str> = req
+        .request_headers
+        .map(|h| h.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+
+    // First matching rule wins (AWS S3 user guide; inferred for COS, which
+    // documents no other order).
+    for rule in &config.rules {
+        let Some(origin_pattern) = matching_origin(rule, origin) else {
+            continue;
+        };
+        // HTTP methods are case-sensitive (RFC 9110 §9.1).
+        if !rule.allowed_methods.iter().any(|m| m == method) {
+            continue;
+        }
+        if !requested
+            .iter()
+            .all(|h| rule.allowed_headers.iter().any(|p| header_matches(p, h)))
+        {
+            continue;
+        }
+        let mut headers = base_headers(rule, origin_pattern, origin, profile, config);
+        let star = rule.allowed_headers.iter().any(|p| p == "*");
+        headers.allow_headers = if requested.is_empty() {
+            (!star && !profile.echoes_requested_headers_only() && !rule.allowed_headers.is_empty())
+                .then(|| rule.allowed_headers.join(","))
+        } else if star || profile.echoes_requested_headers_only() {
+            Some(requested.join(","))
+        } else {
+            Some(rule.allowed_headers.join(","))
+        };
+        return PreflightOutcome::Allowed(headers);
+    }
+    PreflightOutcome::Refused(forbidden())
+}
+
+/// The CORS headers added to an actual (non-OPTIONS) request that carries an
+/// `Origin`: those of the first rule that allows the origin and the request's
+/// method, without `Access-Control-Allow-Headers` (inferred: COS documents no
+/// actual-request behaviour; this is what the preflight rules imply and what
+/// AWS S3 does). `None`: no CORS headers at all; the request itself is
+/// answered as usual.
+pub fn actual_request(
+    config: Option<&CorsConfiguration>,
+    origin: Option<&str>,
+    method: &str,
+    profile: Profile,
+) -> Option<CorsHeaders> {
+    let (config, origin) = (config?, origin?);
+    config.rules.iter().find_map(|rule| {
+        let pattern = matching_origin(rule, origin)?;
+        rule.allowed_methods
+            .iter()
+            .any(|m| m == method)
+            .then(|| base_headers(rule, pattern, origin, profile, config))
+    })
+}
+
+/// The first of the rule's origins that matches, in the rule's order.
+/// Origins are compared case-sensitively (inferred: browsers serialise origins
+/// in lower case, and COS documents no folding).
+fn matching_origin<'r>(rule: &'r CorsRule, origin: &str) -> Option<&'r str> {
+    rule.allowed_origins
+        .iter()
+        .find(|p| wildcard_match(p, origin))
+        .map(String::as_str)
+}
+
+/// Header names are case-insensitive (436/8288).
+fn header_matches(pattern: &str, header: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    wildcard_match(&pattern.to_ascii_lowercase(), &header.to_ascii_lowercase())
+}
+
+fn base_headers(
+    rule: &CorsRule,
+    origin_pattern: &str,
+    origin: &str,
+    profile: Profile,
+    config: &CorsConfiguration,
+) -> CorsHeaders {
+    let any_origin = origin_pattern == "*";
+    CorsHeaders {
+        allow_origin: if any_origin { "*".into() } else { origin.into() },
+        allow_credentials: !any_origin,
+        allow_methods: Some(rule.allowed_methods.join(",")),
+        allow_headers: None,
+        expose_headers: (!rule.expose_headers.is_empty()).then(|| rule.expose_headers.join(",")),
+        max_age: rule.max_age_seconds,
+        vary: profile.vary(config.response_vary),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsRule {
+        CorsRule {
+            allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
+            allowed_methods: methods.iter().map(|s| s.to_string()).collect(),
+            allowed_headers: headers.iter().map(|s| s.to_string()).collect(),
+            expose_headers: vec!["Content-Length".into(), "ETag".into(), "x-cos-meta-author".into()],
+            max_age_seconds: Some(600),
+            ..Default::default()
+        }
+    }
+
+    fn cfg(rules: Vec<CorsRule>) -> CorsConfiguration {
+        CorsConfiguration {
+            rules,
+            response_vary: None,
+        }
+    }
+
+    fn allowed(o: PreflightOutcome) -> CorsHeaders {
+        match o {
+            PreflightOutcome::Allowed(h) => h,
+            PreflightOutcome::Refused(e) => panic!("refused: {e}"),
+        }
+    }
+
+    // Seed 003, exchange 1.
+    #[test]
+    fn seed_exchange_1() {
+        let c = cfg(vec![rule(
+            &["https://example.com"],
+            &["PUT", "GET", "POST", "DELETE", "HEAD"],
+            &["*"],
+        )]);
+        let h = allowed(preflight(
+            Some(&c),
+            &Preflight {
+                origin: Some("https://example.com"),
+                method: Some("PUT"),
+                request_headers: Some("content-md5,content-type,x-cos-meta-author"),
+            },
+            Profile::Cos,
+        ));
+        assert_eq!(h.allow_origin, "https://example.com");
+        assert!(h.allow_credentials);
+        assert_eq!(h.allow_methods.as_deref(), Some("PUT,GET,POST,DELETE,HEAD"));
+        assert_eq!(
+            h.allow_headers.as_deref(),
+            Some("content-md5,content-type,x-cos-meta-author")
+        );
+        assert_eq!(
+            h.expose_headers.as_deref(),
+            Some("Content-Length,ETag,x-cos-meta-author")
+        );
+        assert_eq!(h.max_age, Some(600));
+        assert_eq!(h.vary, None);
+    }
+
+    // Seed 003, exchange 2: `*` origin, explicit header list returned whole.
+    #[test]
+    fn seed_exchange_2() {
+        let list = [
+            "range",
+            "x-cos-server-side-encryption-customer-algorithm",
+            "x-cos-server-side-encryption-customer-key",
+            "x-cos-server-side-encryption-customer-key-md5",
+        ];
+        let c = cfg(vec![rule(&["*"], &["GET", "HEAD"], &list)]);
+        let req = Preflight {
+            origin: Some("https://example.com"),
+            method: Some("GET"),
+            request_headers: Some("range"),
+        };
+        let h = allowed(preflight(Some(&c), &req, Profile::Cos));
+        assert_eq!(h.allow_origin, "*");
+        assert!(!h.allow_credentials);
+        assert_eq!(h.allow_headers.as_deref(), Some(list.join(",").as_str()));
+        // The s3 profile echoes only what was asked for.
+        let h = allowed(preflight(Some(&c), &req, Profile::S3));
+        assert_eq!(h.allow_headers.as_deref(), Some("range"));
+    }
+
+    // Seed 003, exchange 4: no rule allows it.
+    #[test]
+    fn seed_exchange_4_refused() {
+        let c = cfg(vec![rule(&["https://other.example"], &["PUT"], &["*"])]);
+        let out = preflight(
+            Some(&c),
+            &Preflight {
+                origin: Some("https://example.com"),
+                method: Some("PUT"),
+                request_headers: None,
+            },
+            Profile::Cos,
+        );
+        assert_eq!(out, PreflightOutcome::Refused(forbidden()));
+        assert_eq!(forbidden().status(), 403);
+    }
+
+    #[test]
+    fn first_match_wins_and_headers_must_all_match() {
+        let c = cfg(vec![
+            rule(&["https://a.example"], &["GET"], &["x-cos-meta-*"]),
+            rule(&["*"], &["GET"], &["*"]),
+        ]);
+        let h = allowed(preflight(
+            Some(&c),
+            &Preflight {
+                origin: Some("https://a.example"),
+                method: Some("GET"),
+                request_headers: Some("X-Cos-Meta-Author"),
+            },
+            Profile::Cos,
+        ));
+        assert_eq!(h.allow_origin, "https://a.example");
+        // One header not allowed by rule 1: rule 2 answers.
+        let h = allowed(preflight(
+            Some(&c),
+            &Preflight {
+                origin: Some("https://a.example"),
+                method: Some("GET"),
+                request_headers: Some("x-cos-meta-a, range"),
+            },
+            Profile::Cos,
+        ));
+        assert_eq!(h.allow_origin, "*");
+        assert_eq!(h.allow_headers.as_deref(), Some("x-cos-meta-a,range"));
+    }
+
+    #[test]
+    fn method_is_case_sensitive_and_required() {
+        let c = cfg(vec![rule(&["*"], &["GET"], &[])]);
+        let p = |m: Option<&'static str>| Preflight {
+            origin: Some("https://x"),
+            method: m,
+            request_headers: None,
+        };
+        assert!(matches!(
+            preflight(Some(&c), &p(Some("get")), Profile::Cos),
+            PreflightOutcome::Refused(_)
+        ));
+        match preflight(Some(&c), &p(None), Profile::S3) {
+            PreflightOutcome::Refused(e) => assert_eq!(e.code, ErrorCode::BadRequest),
+            other => panic!("{other:?}"),
+        }
+        match preflight(None, &p(Some("GET")), Profile::Cos) {
+            PreflightOutcome::Refused(e) => assert_eq!(e.code, ErrorCode::AccessForbidden),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn actual_request_headers() {
+        let mut c = cfg(vec![rule(&["https://*.example.com"], &["GET"], &["*"])]);
+        c.response_vary = Some(true);
+        let h = actual_request(Some(&c), Some("https://w.example.com"), "GET", Profile::Cos)
+            .expect("allowed");
+        assert_eq!(h.allow_origin, "https://w.example.com");
+        assert_eq!(h.vary, Some("Origin"));
+        assert!(h.allow_headers.is_none());
+        assert!(actual_request(Some(&c), Some("https://w.example.com"), "PUT", Profile::Cos).is_none());
+        assert!(actual_request(Some(&c), None, "GET", Profile::Cos).is_none());
+    }
+}

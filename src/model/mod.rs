@@ -1,0 +1,23 @@
+//! The COS CORS model: the one place where CORS semantics are written.
+//!
+//! Everything here is pure: no I/O, no async, no clocks. The emulator, the
+//! runner's diagnostics and the fuzzer call into this module; none of them
+//! re-implements a CORS rule. Each behaviour carries a comment naming the
+//! source it comes from (a COS documentation page, a seed exchange, or the
+//! AWS documentation for the `s3` profile). Where no source speaks and a
+//! choice had to be made, the comment says "inferred" and why.
+
+mod config;
+mod error;
+mod eval;
+mod glob;
+mod profile;
+mod validate;
+pub mod xml;
+
+pub use config::{CorsConfiguration, CorsRule, ALLOWED_METHODS, MAX_RULES};
+pub use error::{ApiError, ErrorCode};
+pub use eval::{actual_request, preflight, CorsHeaders, Preflight, PreflightOutcome};
+pub use glob::wildcard_match;
+pub use profile::Profile;
+pub use validate::{content_md5_of, validate_put, MAX_BODY_BYTES};

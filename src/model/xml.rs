@@ -1,0 +1,329 @@
+//! The XML codec of a CORS configuration.
+//!
+//! Reading accepts what COS SDKs send: with or without an `xmlns` (any
+//! prefix), elements in any order, surrounding whitespace and comments.
+//! Writing produces what GET Bucket cors returns on COS (436/8274): the
+//! `<?xml version='1.0' encoding='utf-8' ?>` prologue, then the rules in the
+//! order they were put.
+
+use quick_xml::escape::escape;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use super::config::{CorsConfiguration, CorsRule};
+use super::profile::Profile;
+
+/// Why a body is not a CORS configuration document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (at byte {position})")]
+pub struct XmlError {
+    pub message: String,
+    pub position: u64,
+}
+
+/// Parse a `<CORSConfiguration>` document.
+pub fn parse(body: &[u8]) -> Result<CorsConfiguration, XmlError> {
+    let mut reader = Reader::from_reader(body);
+    reader.config_mut().trim_text(true);
+    let mut p = Parser { reader };
+    p.document()
+}
+
+struct Parser<'a> {
+    reader: Reader<&'a [u8]>,
+}
+
+/// What a leaf element held.
+enum Leaf {
+    Text(String),
+}
+
+impl Parser<'_> {
+    fn err(&self, message: impl Into<String>) -> XmlError {
+        XmlError {
+            message: message.into(),
+            position: self.reader.buffer_position(),
+        }
+    }
+
+    fn next(&mut self) -> Result<Event<'static>, XmlError> {
+        match self.reader.read_event() {
+            Ok(ev) => Ok(ev.into_owned()),
+            Err(e) => Err(self.err(format!("not well-formed XML: {e}"))),
+        }
+    }
+
+    fn document(&mut self) -> Result<CorsConfiguration, XmlError> {
+        let mut config = None;
+        loop {
+            match self.next()? {
+                Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
+                Event::Start(e) if config.is_none() => {
+                    expect_name(self, &e, "CORSConfiguration")?;
+                    config = Some(self.configuration()?);
+                }
+                Event::Empty(e) if config.is_none() => {
+                    expect_name(self, &e, "CORSConfiguration")?;
+                    config = Some(CorsConfiguration::default());
+                }
+                Event::Eof => {
+                    return config.ok_or_else(|| self.err("no <CORSConfiguration> element"));
+                }
+                Event::Text(_) | Event::CData(_) => {
+                    return Err(self.err("text outside the root element"))
+                }
+                Event::Start(_) | Event::Empty(_) => {
+                    return Err(self.err("more than one root element"))
+                }
+                Event::End(_) => return Err(self.err("unexpected end tag")),
+            }
+        }
+    }
+
+    fn configuration(&mut self) -> Result<CorsConfiguration, XmlError> {
+        let mut config = CorsConfiguration::default();
+        let mut seen_vary = false;
+        loop {
+            match self.next()? {
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Start(e) => match local(&e).as_str() {
+                    "CORSRule" => config.rules.push(self.rule()?),
+                    "ResponseVary" => {
+                        if seen_vary {
+                            return Err(self.err("<ResponseVary> given twice"));
+                        }
+                        seen_vary = true;
+                        let Leaf::Text(t) = self.leaf("ResponseVary")?;
+                        config.response_vary = Some(parse_bool(self, &t)?);
+                    }
+                    other => return Err(self.err(format!("unknown element <{other}> in <CORSConfiguration>"))),
+                },
+                Event::Empty(e) => match local(&e).as_str() {
+                    "CORSRule" => config.rules.push(CorsRule::default()),
+                    "ResponseVary" => return Err(self.err("<ResponseVary> is empty")),
+                    other => return Err(self.err(format!("unknown element <{other}> in <CORSConfiguration>"))),
+                },
+                Event::End(_) => return Ok(config),
+                Event::Text(_) | Event::CData(_) => {
+                    return Err(self.err("text directly inside <CORSConfiguration>"))
+                }
+                Event::Eof => return Err(self.err("document ends inside <CORSConfiguration>")),
+                Event::Decl(_) | Event::DocType(_) => {
+                    return Err(self.err("declaration inside <CORSConfiguration>"))
+                }
+            }
+        }
+    }
+
+    fn rule(&mut self) -> Result<CorsRule, XmlError> {
+        let mut rule = CorsRule::default();
+        loop {
+            let (name, value) = match self.next()? {
+                Event::Comment(_) | Event::PI(_) => continue,
+                Event::Start(e) => {
+                    let name = local(&e);
+                    let Leaf::Text(t) = self.leaf(&name)?;
+                    (name, t)
+                }
+                Event::Empty(e) => (local(&e), String::new()),
+                Event::End(_) => return Ok(rule),
+                Event::Text(_) | Event::CData(_) => {
+                    return Err(self.err("text directly inside <CORSRule>"))
+                }
+                Event::Eof => return Err(self.err("document ends inside <CORSRule>")),
+                Event::Decl(_) | Event::DocType(_) => {
+                    return Err(self.err("declaration inside <CORSRule>"))
+                }
+            };
+            match name.as_str() {
+                "ID" if rule.id.is_none() => rule.id = Some(value),
+                "ID" => return Err(self.err("<ID> given twice in one <CORSRule>")),
+                "AllowedOrigin" => rule.allowed_origins.push(value),
+                "AllowedMethod" => rule.allowed_methods.push(value),
+                "AllowedHeader" => rule.allowed_headers.push(value),
+                "ExposeHeader" => rule.expose_headers.push(value),
+                "MaxAgeSeconds" if rule.max_age_seconds.is_none() => {
+                    let n = value.trim().parse::<u64>().map_err(|_| {
+                        self.err(format!("<MaxAgeSeconds> is not a non-negative integer: {value:?}"))
+                    })?;
+                    rule.max_age_seconds = Some(n);
+                }
+                "MaxAgeSeconds" => {
+                    return Err(self.err("<MaxAgeSeconds> given twice in one <CORSRule>"))
+                }
+                other => return Err(self.err(format!("unknown element <{other}> in <CORSRule>"))),
+            }
+        }
+    }
+
+    /// Read the text of a leaf element whose start tag was just read, up to
+    /// and including its end tag.
+    fn leaf(&mut self, name: &str) -> Result<Leaf, XmlError> {
+        let mut text = String::new();
+        loop {
+            match self.next()? {
+                Event::Text(t) => {
+                    let s = t
+                        .unescape()
+                        .map_err(|e| self.err(format!("bad text in <{name}>: {e}")))?;
+                    text.push_str(&s);
+                }
+                Event::CData(c) => {
+                    let s = std::str::from_utf8(&c)
+                        .map_err(|_| self.err(format!("<{name}> is not UTF-8")))?;
+                    text.push_str(s);
+                }
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::End(_) => return Ok(Leaf::Text(text)),
+                Event::Start(_) | Event::Empty(_) => {
+                    return Err(self.err(format!("element inside <{name}>, which holds text")))
+                }
+                Event::Eof => return Err(self.err(format!("document ends inside <{name}>"))),
+                Event::Decl(_) | Event::DocType(_) => {
+                    return Err(self.err(format!("declaration inside <{name}>")))
+                }
+            }
+        }
+    }
+}
+
+fn local(e: &BytesStart<'_>) -> String {
+    String::from_utf8_lossy(e.local_name().as_ref()).into_owned()
+}
+
+fn expect_name(p: &Parser<'_>, e: &BytesStart<'_>, want: &str) -> Result<(), XmlError> {
+    let got = local(e);
+    if got == want {
+        Ok(())
+    } else {
+        Err(p.err(format!("root element is <{got}>, expected <{want}>")))
+    }
+}
+
+fn parse_bool(p: &Parser<'_>, t: &str) -> Result<bool, XmlError> {
+    match t.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(p.err(format!("<ResponseVary> is {other:?}, expected true or false"))),
+    }
+}
+
+/// Write a configuration as the vendor's GET Bucket cors answers it.
+///
+/// COS (436/8274) writes, per rule: `ID`, `AllowedOrigin`, `AllowedMethod`,
+/// `AllowedHeader`, `MaxAgeSeconds`, `ExposeHeader`, then `ResponseVary`.
+pub fn write(config: &CorsConfiguration, profile: Profile) -> String {
+    let mut out = String::with_capacity(256 + config.rules.len() * 256);
+    out.push_str(profile.xml_prologue());
+    out.push('\n');
+    out.push_str("<CORSConfiguration>");
+    for rule in &config.rules {
+        out.push_str("<CORSRule>");
+        if let Some(id) = &rule.id {
+            element(&mut out, "ID", id);
+        }
+        for v in &rule.allowed_origins {
+            element(&mut out, "AllowedOrigin", v);
+        }
+        for v in &rule.allowed_methods {
+            element(&mut out, "AllowedMethod", v);
+        }
+        for v in &rule.allowed_headers {
+            element(&mut out, "AllowedHeader", v);
+        }
+        if let Some(n) = rule.max_age_seconds {
+            element(&mut out, "MaxAgeSeconds", &n.to_string());
+        }
+        for v in &rule.expose_headers {
+            element(&mut out, "ExposeHeader", v);
+        }
+        out.push_str("</CORSRule>");
+    }
+    if let Some(v) = config.response_vary {
+        element(&mut out, "ResponseVary", if v { "true" } else { "false" });
+    }
+    out.push_str("</CORSConfiguration>");
+    out
+}
+
+fn element(out: &mut String, name: &str, value: &str) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+    out.push_str(&escape(value));
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SDK_BODY: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<CORSConfiguration xmlns="http://www.qcloud.com/document/product/436/7751">
+  <CORSRule>
+    <MaxAgeSeconds>5</MaxAgeSeconds>
+    <AllowedOrigin>*</AllowedOrigin>
+    <AllowedMethod>GET</AllowedMethod>
+    <AllowedMethod>POST</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <ID>r1</ID>
+  </CORSRule>
+  <ResponseVary>true</ResponseVary>
+</CORSConfiguration>"#;
+
+    #[test]
+    fn reads_any_order_with_namespace() {
+        let c = parse(SDK_BODY.as_bytes()).expect("parses");
+        assert_eq!(c.rules.len(), 1);
+        let r = &c.rules[0];
+        assert_eq!(r.id.as_deref(), Some("r1"));
+        assert_eq!(r.allowed_origins, ["*"]);
+        assert_eq!(r.allowed_methods, ["GET", "POST"]);
+        assert_eq!(r.max_age_seconds, Some(5));
+        assert_eq!(c.response_vary, Some(true));
+    }
+
+    #[test]
+    fn prefixed_namespace() {
+        let body = r#"<c:CORSConfiguration xmlns:c="urn:x"><c:CORSRule><c:AllowedOrigin>a</c:AllowedOrigin><c:AllowedMethod>GET</c:AllowedMethod></c:CORSRule></c:CORSConfiguration>"#;
+        let c = parse(body.as_bytes()).expect("parses");
+        assert_eq!(c.rules[0].allowed_origins, ["a"]);
+    }
+
+    #[test]
+    fn write_then_read_is_identity() {
+        let c = parse(SDK_BODY.as_bytes()).expect("parses");
+        let written = write(&c, Profile::Cos);
+        assert!(written.starts_with("<?xml version='1.0' encoding='utf-8' ?>\n<CORSConfiguration>"));
+        assert_eq!(parse(written.as_bytes()).expect("reparses"), c);
+    }
+
+    #[test]
+    fn escapes_values() {
+        let mut c = parse(SDK_BODY.as_bytes()).expect("parses");
+        c.rules[0].id = Some("a<b&\"c\"".into());
+        let w = write(&c, Profile::Cos);
+        assert!(w.contains("<ID>a&lt;b&amp;&quot;c&quot;</ID>"));
+        assert_eq!(parse(w.as_bytes()).expect("reparses"), c);
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            "",
+            "<CORSConfiguration>",
+            "<CORSConfiguration><CORSRule></CORSConfiguration>",
+            "<Other/>",
+            "<CORSConfiguration><CORSRule><Bogus>1</Bogus></CORSRule></CORSConfiguration>",
+            "<CORSConfiguration><CORSRule><MaxAgeSeconds>-1</MaxAgeSeconds></CORSRule></CORSConfiguration>",
+            "<CORSConfiguration/><CORSConfiguration/>",
+            "<CORSConfiguration>text</CORSConfiguration>",
+            "<CORSConfiguration><CORSRule><ID><x/></ID></CORSRule></CORSConfiguration>",
+        ] {
+            assert!(parse(bad.as_bytes()).is_err(), "accepted {bad:?}");
+        }
+    }
+}
