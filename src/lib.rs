@@ -4,4 +4,5 @@
 //! The crate is a pure core ([`model`]) inside an I/O shell ([`emulator`],
 //! [`target`], [`runner`]). See ARCHITECTURE.md for the map.
 
+pub mod emulator;
 pub mod model;

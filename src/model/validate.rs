@@ -25,6 +25,28 @@ pub fn content_md5_of(body: &[u8]) -> String {
     B64.encode(Md5::digest(body))
 }
 
+/// Check a `Content-MD5` header against a body: 400 `InvalidDigest` if it is
+/// not the base64 of 16 bytes, 400 `BadDigest` if it does not match (436/7730).
+pub fn check_content_md5(body: &[u8], content_md5: &str) -> Result<(), ApiError> {
+    let digest = B64
+        .decode(content_md5.trim())
+        .ok()
+        .filter(|d| d.len() == 16)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidDigest,
+                "The Content-MD5 you specified is not valid.",
+            )
+        })?;
+    if digest.as_slice() != Md5::digest(body).as_slice() {
+        return Err(ApiError::new(
+            ErrorCode::BadDigest,
+            "The Content-MD5 you specified did not match what we received.",
+        ));
+    }
+    Ok(())
+}
+
 /// Check a PUT Bucket cors request and return the configuration it sets.
 pub fn validate_put(
     body: &[u8],
@@ -42,18 +64,7 @@ pub fn validate_put(
         ));
     }
     if let Some(md5) = content_md5 {
-        let digest = B64.decode(md5.trim()).ok().filter(|d| d.len() == 16).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidDigest,
-                "The Content-MD5 you specified is not valid.",
-            )
-        })?;
-        if digest.as_slice() != Md5::digest(body).as_slice() {
-            return Err(ApiError::new(
-                ErrorCode::BadDigest,
-                "The Content-MD5 you specified did not match what we received.",
-            ));
-        }
+        check_content_md5(body, md5)?;
     }
     let config = xml::parse(body).map_err(|e| {
         ApiError::new(

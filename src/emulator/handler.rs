@@ -1,0 +1,421 @@
+//! The emulator's request handler: one request in, one response out.
+//!
+//! No I/O happens here (the body is already read), so the same function
+//! serves the HTTP server, in-process benchmarks and the fuzz target. CORS
+//! decisions are the model's: this file only routes, stores and writes.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use hyper::header::{HeaderMap, HOST};
+use hyper::Method;
+use md5::{Digest, Md5};
+
+use super::reply::{self, HttpResponse, Reply};
+use super::route::{self, Route};
+use super::store::Object;
+use super::{form, Emulator};
+use crate::model::{
+    self, xml, ApiError, CorsConfiguration, ErrorCode, Preflight, PreflightOutcome,
+    Profile,
+};
+
+/// The largest body the emulator reads (objects included). Larger bodies are
+/// answered 400 `EntityTooLarge` without being kept.
+pub const MAX_REQUEST_BODY: usize = 16 * 1024 * 1024;
+
+/// A request as the handler sees it.
+#[derive(Debug)]
+pub struct Request<'a> {
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub authority: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    /// The body, or `None` if it was larger than [`MAX_REQUEST_BODY`].
+    pub body: Option<Bytes>,
+}
+
+/// A header as text. Non-UTF-8 bytes are replaced rather than refused, so a
+/// garbled `Origin` simply matches no specific origin.
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<std::borrow::Cow<'h, str>> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    let mut text = String::from_utf8_lossy(first.as_bytes());
+    // A repeated field is one comma-separated list (RFC 9110 §5.3).
+    for more in values {
+        let t = text.to_mut();
+        t.push_str(", ");
+        t.push_str(&String::from_utf8_lossy(more.as_bytes()));
+    }
+    Some(text)
+}
+
+/// Answer one request.
+pub fn handle(emu: &Emulator, req: Request<'_>) -> HttpResponse {
+    let profile = emu.config.profile;
+    let request_id = emu.ids.request_id();
+    let host = req
+        .headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .or(req.authority);
+    let route = route::parse(host, req.path, req.query);
+    let ctx = Ctx {
+        emu,
+        profile,
+        request_id: &request_id,
+        route: &route,
+    };
+    let reply = match dispatch(&ctx, &req) {
+        Ok(reply) => reply,
+        Err(e) => ctx.error(&e),
+    };
+    reply.finish(profile, &request_id)
+}
+
+struct Ctx<'a> {
+    emu: &'a Emulator,
+    profile: Profile,
+    request_id: &'a str,
+    route: &'a Route,
+}
+
+impl Ctx<'_> {
+    /// `Resource` of an error: the bucket's COS host and the key, as in seed
+    /// 003 exchange 4 (`examplebucket-1250000000.cos.ap-beijing.myqcloud.com/exampleobject`).
+    fn resource(&self) -> String {
+        let region = self
+            .route
+            .region
+            .as_deref()
+            .unwrap_or(&self.emu.config.region);
+        match &self.route.bucket {
+            Some(b) => format!("{b}.cos.{region}.myqcloud.com/{}", self.route.key),
+            None => format!("service.cos.myqcloud.com/{}", self.route.key),
+        }
+    }
+
+    fn error(&self, e: &ApiError) -> Reply {
+        let trace = self.emu.ids.trace_id(self.request_id);
+        reply::error(e, &self.resource(), self.request_id, &trace, self.profile)
+    }
+}
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+fn no_such_bucket() -> ApiError {
+    ApiError::new(ErrorCode::NoSuchBucket, "The specified bucket does not exist.")
+}
+
+fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
+    let route = ctx.route;
+    let Some(bucket) = route.bucket.as_deref() else {
+        return service(ctx, req);
+    };
+    // `None`: no such bucket; `Some(cors)`: the bucket's configuration.
+    let cors = ctx.emu.store.cors(bucket);
+    if req.method == Method::OPTIONS {
+        let cors = cors.ok_or_else(no_such_bucket)?;
+        return Ok(preflight(ctx, req, cors.as_deref()));
+    }
+    // CORS headers of an actual request go on every answer to it, errors
+    // included, so that a browser can read the error.
+    let origin = header(req.headers, "origin");
+    let cors_headers = cors.as_ref().and_then(|c| {
+        model::actual_request(
+            c.as_deref(),
+            origin.as_deref(),
+            req.method.as_str(),
+            ctx.profile,
+        )
+    });
+    let result = if req.body.is_none() {
+        Err(ApiError::new(
+            ErrorCode::EntityTooLarge,
+            format!("Your proposed upload exceeds the maximum allowed size of {MAX_REQUEST_BODY} bytes."),
+        ))
+    } else if route.key.is_empty() {
+        bucket_op(ctx, req, bucket, cors.is_some())
+    } else if cors.is_none() {
+        Err(no_such_bucket())
+    } else {
+        object_op(ctx, req, bucket)
+    };
+    let reply = result.unwrap_or_else(|e| ctx.error(&e));
+    Ok(reply.cors(cors_headers.as_ref()))
+}
+
+/// OPTIONS on any key or sub-resource of a bucket (436/8288: "OPTIONS / or
+/// OPTIONS /?lifecycle").
+fn preflight(ctx: &Ctx<'_>, req: &Request<'_>, cors: Option<&CorsConfiguration>) -> Reply {
+    let origin = header(req.headers, "origin");
+    let method = header(req.headers, "access-control-request-method");
+    let request_headers = header(req.headers, "access-control-request-headers");
+    let question = Preflight {
+        origin: origin.as_deref(),
+        method: method.as_deref(),
+        request_headers: request_headers.as_deref(),
+    };
+    match model::preflight(cors, &question, ctx.profile) {
+        PreflightOutcome::Allowed(h) => Reply::new(200).cors(Some(&h)),
+        PreflightOutcome::Refused(e) => ctx.error(&e),
+    }
+}
+
+fn service(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
+    if req.method != Method::GET {
+        return Err(method_not_allowed(req.method));
+    }
+    let names: Vec<String> = {
+        let mut v: Vec<String> = ctx.emu.store.read().keys().cloned().collect();
+        v.sort();
+        v
+    };
+    let mut body = String::from(ctx.profile.xml_prologue());
+    body.push_str("<ListAllMyBucketsResult><Buckets>");
+    for n in names {
+        body.push_str("<Bucket><Name>");
+        body.push_str(&quick_xml::escape::escape(n.as_str()));
+        body.push_str("</Name></Bucket>");
+    }
+    body.push_str("</Buckets></ListAllMyBucketsResult>");
+    Ok(Reply::new(200).body("application/xml", body))
+}
+
+fn method_not_allowed(m: &Method) -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("The specified method {} is not allowed against this resource.", m.as_str()),
+    )
+}
+
+fn bucket_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str, exists: bool) -> Result<Reply> {
+    let route = ctx.route;
+    let m = req.method;
+    if *m == Method::PUT && route.subresource().is_none() {
+        return create_bucket(ctx, bucket);
+    }
+    if !exists {
+        return Err(no_such_bucket());
+    }
+    match route.subresource() {
+        Some("cors") => cors_op(ctx, req, bucket),
+        Some(other) => Err(ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!("The emulator does not implement the ?{other} sub-resource."),
+        )),
+        None => match *m {
+            Method::HEAD => Ok(Reply::new(200)),
+            Method::GET => Ok(list_objects(ctx, bucket)),
+            Method::DELETE => {
+                let mut store = ctx.emu.store.write();
+                match store.get(bucket) {
+                    Some(b) if !b.objects.is_empty() => Err(ApiError::new(
+                        ErrorCode::BucketNotEmpty,
+                        "The bucket you tried to delete is not empty.",
+                    )),
+                    Some(_) => {
+                        store.remove(bucket);
+                        Ok(Reply::new(204))
+                    }
+                    None => Err(no_such_bucket()),
+                }
+            }
+            Method::POST => post_object(ctx, req, bucket),
+            _ => Err(method_not_allowed(m)),
+        },
+    }
+}
+
+fn create_bucket(ctx: &Ctx<'_>, bucket: &str) -> Result<Reply> {
+    let valid = !bucket.is_empty()
+        && bucket.len() <= 63
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !bucket.starts_with('-')
+        && !bucket.ends_with('-');
+    if !valid {
+        return Err(ApiError::new(
+            ErrorCode::InvalidBucketName,
+            "The specified bucket name is not valid.",
+        ));
+    }
+    if ctx.emu.store.create_bucket(bucket) {
+        Ok(Reply::new(200))
+    } else {
+        Err(ApiError::new(
+            ErrorCode::BucketAlreadyExists,
+            "The requested bucket name is not available.",
+        ))
+    }
+}
+
+/// PUT/GET/DELETE Bucket cors (436/8279, 436/8274, DELETE Bucket cors).
+fn cors_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
+    match *req.method {
+        Method::PUT => {
+            let body = req.body.as_deref().unwrap_or_default();
+            let md5 = header(req.headers, "content-md5");
+            let config = model::validate_put(body, md5.as_deref(), ctx.profile)?;
+            let mut store = ctx.emu.store.write();
+            let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
+            b.cors = Some(Arc::new(config));
+            Ok(Reply::new(200))
+        }
+        Method::GET => {
+            let cors = ctx.emu.store.cors(bucket).ok_or_else(no_such_bucket)?;
+            let cors = cors.ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::NoSuchCorsConfiguration,
+                    "The CORS configuration does not exist.",
+                )
+            })?;
+            Ok(Reply::new(200).body("application/xml", xml::write(&cors, ctx.profile)))
+        }
+        Method::DELETE => {
+            let mut store = ctx.emu.store.write();
+            let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
+            b.cors = None;
+            Ok(Reply::new(204))
+        }
+        ref m => Err(method_not_allowed(m)),
+    }
+}
+
+fn list_objects(ctx: &Ctx<'_>, bucket: &str) -> Reply {
+    let store = ctx.emu.store.read();
+    let mut body = String::from(ctx.profile.xml_prologue());
+    body.push_str("<ListBucketResult><Name>");
+    body.push_str(bucket);
+    body.push_str("</Name>");
+    if let Some(b) = store.get(bucket) {
+        for (k, o) in &b.objects {
+            body.push_str("<Contents><Key>");
+            body.push_str(&quick_xml::escape::escape(k.as_str()));
+            body.push_str("</Key><ETag>");
+            body.push_str(&quick_xml::escape::escape(o.etag.as_str()));
+            body.push_str(&format!("</ETag><Size>{}</Size></Contents>", o.body.len()));
+        }
+    }
+    body.push_str("</ListBucketResult>");
+    Reply::new(200).body("application/xml", body)
+}
+
+fn etag_of(body: &[u8]) -> String {
+    let d = Md5::digest(body);
+    let mut s = String::with_capacity(34);
+    s.push('"');
+    for b in d {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s.push('"');
+    s
+}
+
+fn check_md5(req: &Request<'_>, body: &[u8]) -> Result<()> {
+    match header(req.headers, "content-md5") {
+        Some(md5) => model::check_content_md5(body, &md5),
+        None => Ok(()),
+    }
+}
+
+fn put(ctx: &Ctx<'_>, bucket: &str, key: &str, body: Bytes, content_type: Option<String>) -> Result<String> {
+    let etag = etag_of(&body);
+    let mut store = ctx.emu.store.write();
+    let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
+    b.objects.insert(
+        key.to_string(),
+        Object {
+            body,
+            etag: etag.clone(),
+            content_type,
+            last_modified: SystemTime::now(),
+        },
+    );
+    Ok(etag)
+}
+
+fn object_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
+    let key = ctx.route.key.as_str();
+    match *req.method {
+        Method::PUT => {
+            let body = req.body.clone().unwrap_or_default();
+            check_md5(req, &body)?;
+            let ct = header(req.headers, "content-type").map(|c| c.into_owned());
+            let etag = put(ctx, bucket, key, body, ct)?;
+            Ok(Reply::new(200).header("etag", etag))
+        }
+        Method::GET | Method::HEAD => {
+            let obj = ctx
+                .emu
+                .store
+                .read()
+                .get(bucket)
+                .ok_or_else(no_such_bucket)?
+                .objects
+                .get(key)
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::new(ErrorCode::NoSuchKey, "The specified key does not exist.")
+                })?;
+            let len = obj.body.len();
+            let ct = obj
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/octet-stream".into());
+            let mut r = Reply::new(200)
+                .header("etag", &obj.etag)
+                .header("last-modified", httpdate::fmt_http_date(obj.last_modified));
+            r = if *req.method == Method::HEAD {
+                r.header("content-type", ct).head_of(len)
+            } else {
+                r.header("content-type", ct).body_raw(obj.body)
+            };
+            Ok(r)
+        }
+        Method::DELETE => {
+            let mut store = ctx.emu.store.write();
+            let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
+            b.objects.remove(key);
+            Ok(Reply::new(204))
+        }
+        ref m => Err(method_not_allowed(m)),
+    }
+}
+
+/// POST Object: a browser form upload to the bucket root.
+fn post_object(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
+    let malformed = || {
+        ApiError::new(
+            ErrorCode::MalformedXml,
+            "The body of your POST request is not well-formed multipart/form-data.",
+        )
+    };
+    let ct = header(req.headers, "content-type").ok_or_else(malformed)?;
+    let boundary = form::boundary(&ct).ok_or_else(malformed)?;
+    let body = req.body.clone().unwrap_or_default();
+    let fields = form::parse(&body, boundary).ok_or_else(malformed)?;
+    let field = |n: &str| fields.iter().find(|f| f.name.eq_ignore_ascii_case(n));
+    let file = field("file").ok_or_else(|| {
+        ApiError::new(ErrorCode::InvalidArgument, "POST requires exactly one file upload per request.")
+    })?;
+    let key_tpl = field("key")
+        .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidArgument, "Bucket POST must contain a field named 'key'."))?;
+    let key = key_tpl.replace("${filename}", file.filename.as_deref().unwrap_or(""));
+    let content_type = field("Content-Type")
+        .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+        .or_else(|| file.content_type.clone());
+    let status = field("success_action_status")
+        .and_then(|f| std::str::from_utf8(&f.data).ok()?.trim().parse::<u16>().ok())
+        .filter(|s| matches!(s, 200 | 201 | 204))
+        .unwrap_or(204);
+    let etag = put(ctx, bucket, &key, file.data.clone(), content_type)?;
+    let region = ctx.route.region.as_deref().unwrap_or(&ctx.emu.config.region);
+    let location = format!("http://{bucket}.cos.{region}.myqcloud.com/{key}");
+    Ok(Reply::new(status).header("etag", etag).header("location", location))
+}

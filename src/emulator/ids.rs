@@ -1,0 +1,93 @@
+//! Request and trace ids shaped like COS's.
+//!
+//! Seed 003's `x-cos-request-id` values are base64 of
+//! `<hex time>_<hex>_<hex>_<hex>` (`NWYwNzJlNzJf...` decodes to
+//! `5f072e72_84c92a09_2541c_13fd39...`); trace ids are base64 of 128 hex
+//! digits. Ours have the same shape so that clients parsing them are not
+//! surprised; their values are volatile and the runner masks them.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+
+#[derive(Debug)]
+pub struct IdGenerator {
+    counter: AtomicU64,
+    seed: u64,
+}
+
+impl Default for IdGenerator {
+    fn default() -> Self {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        IdGenerator {
+            counter: AtomicU64::new(1),
+            seed: now ^ (std::process::id() as u64).rotate_left(32),
+        }
+    }
+}
+
+fn mix(mut x: u64) -> u64 {
+    // splitmix64: cheap, well-distributed, no dependency.
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+impl IdGenerator {
+    /// A fresh request id.
+    pub fn request_id(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let r = mix(self.seed ^ n);
+        let raw = format!(
+            "{:08x}_{:08x}_{:05x}_{:09x}",
+            secs as u32,
+            r as u32,
+            (r >> 32) & 0xfffff,
+            n & 0xf_ffff_ffff
+        );
+        // 33 bytes: 44 base64 characters without padding, as in seed 003.
+        B64.encode(raw)
+    }
+
+    /// A trace id for an error answer.
+    pub fn trace_id(&self, request_id: &str) -> String {
+        let mut hex = String::with_capacity(128);
+        let mut h = self.seed;
+        for b in request_id.bytes() {
+            h = mix(h ^ b as u64);
+        }
+        for i in 0..8u64 {
+            hex.push_str(&format!("{:016x}", mix(h.wrapping_add(i))));
+        }
+        B64.encode(hex)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_and_uniqueness() {
+        let g = IdGenerator::default();
+        let a = g.request_id();
+        let b = g.request_id();
+        assert_ne!(a, b);
+        let decoded = String::from_utf8(B64.decode(&a).expect("base64")).expect("utf8");
+        assert_eq!(decoded.split('_').count(), 4);
+        assert_eq!(a.len(), 44);
+        assert!(!a.ends_with('='));
+        let t = B64.decode(g.trace_id(&a)).expect("base64");
+        assert_eq!(t.len(), 128);
+    }
+}
