@@ -4,5 +4,6 @@
 //! The crate is a pure core ([`model`]) inside an I/O shell ([`emulator`],
 //! [`target`], [`runner`]). See ARCHITECTURE.md for the map.
 
+pub mod case;
 pub mod emulator;
 pub mod model;

@@ -1,0 +1,444 @@
+//! The YAML case format: what a case file says, and loading it with
+//! `file:line:col` errors.
+//!
+//! One file holds one case, or a few closely related ones as several YAML
+//! documents separated by `---`. Unknown fields are errors. The reference of
+//! every field is in README.md ("Case format reference"); the types below are
+//! that reference's source of truth.
+
+mod load;
+
+pub use load::{discover, load_file, load_str, CaseFile, LoadError, LoadedCase};
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::model::CorsConfiguration;
+
+/// One case: one behaviour, who says so, the bucket it needs, the steps.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// What must hold, in a few words.
+    pub name: String,
+    /// Why, in a sentence or two.
+    pub description: String,
+    /// Who said so: a documentation URL, `seed:<file>[#part]`, or
+    /// `recorded:<target>@<date>`.
+    pub source: Source,
+    /// The bucket's state before the steps run.
+    #[serde(default)]
+    pub bucket: BucketSetup,
+    /// Normalisations this case turns off.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub exact: BTreeSet<Normalisation>,
+    /// Requests and what they must get, in order.
+    pub steps: Vec<Step>,
+}
+
+/// A case's `source:`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub struct Source(pub String);
+
+impl<'de> Deserialize<'de> for Source {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_string(d, Source::try_from)
+    }
+}
+
+impl TryFrom<String> for Source {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let ok = s.starts_with("https://")
+            || s.starts_with("http://")
+            || s.strip_prefix("seed:").is_some_and(|r| !r.is_empty())
+            || s.strip_prefix("recorded:").is_some_and(|r| r.contains('@'));
+        if ok {
+            Ok(Source(s))
+        } else {
+            Err(format!(
+                "source {s:?} must be a URL, `seed:<file>` or `recorded:<target>@<date>`"
+            ))
+        }
+    }
+}
+
+impl From<Source> for String {
+    fn from(s: Source) -> String {
+        s.0
+    }
+}
+
+/// Deserialize a string and check it while the parser still points at it,
+/// so that the error carries the value's own line and column.
+fn checked_string<'de, D, T>(d: D, check: fn(String) -> Result<T, String>) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct V<T>(fn(String) -> Result<T, String>);
+    impl<'de, T> Visitor<'de> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            (self.0)(v.to_string()).map_err(E::custom)
+        }
+    }
+    d.deserialize_str(V(check))
+}
+
+/// The bucket's CORS state before the first step.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BucketSetup {
+    /// `none` (the default): no configuration (DELETE `?cors` first);
+    /// otherwise the configuration to PUT.
+    #[serde(default)]
+    pub cors: CorsSetup,
+}
+
+/// `cors: none` or a configuration.
+#[derive(Debug, Clone, Default, Serialize)]
+pub enum CorsSetup {
+    #[default]
+    None,
+    Config(CorsConfiguration),
+}
+
+impl<'de> Deserialize<'de> for CorsSetup {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CorsSetup;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`none` or a CORS configuration (`rules:` ...)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CorsSetup, E> {
+                match v {
+                    "none" => Ok(CorsSetup::None),
+                    other => Err(E::invalid_value(de::Unexpected::Str(other), &self)),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CorsSetup, A::Error> {
+                CorsConfiguration::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(CorsSetup::Config)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A normalisation the diff applies unless the case lists it in `exact:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Normalisation {
+    /// Header names compare case-insensitively (RFC 9110 §5.1).
+    HeaderNameCase,
+    /// Spaces around the items of a comma-separated list are ignored.
+    ListSpace,
+    /// The order of the items of a comma-separated list is ignored.
+    ListOrder,
+    /// Volatile values (`Date`, request and trace ids, `Last-Modified`,
+    /// `RequestId`/`TraceId` in XML) are checked for presence, not value.
+    Volatile,
+}
+
+impl Normalisation {
+    pub const ALL: [Normalisation; 4] = [
+        Normalisation::HeaderNameCase,
+        Normalisation::ListSpace,
+        Normalisation::ListOrder,
+        Normalisation::Volatile,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Normalisation::HeaderNameCase => "header-name-case",
+            Normalisation::ListSpace => "list-space",
+            Normalisation::ListOrder => "list-order",
+            Normalisation::Volatile => "volatile",
+        }
+    }
+}
+
+/// One request and what it must get.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// An optional label for the step in reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub request: Request,
+    pub expect: Expect,
+}
+
+/// A request, relative to the target's bucket.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub method: Method,
+    /// The path inside the bucket, starting with `/`.
+    #[serde(default = "root")]
+    pub path: Path,
+    /// The raw query string without `?` (`cors`, `lifecycle`, `a=1&b`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// Headers in order; a list value sends the header once per item.
+    #[serde(default)]
+    pub headers: Headers,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Body>,
+    /// Add `Content-MD5` computed from the body.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub content_md5: bool,
+}
+
+fn root() -> Path {
+    Path("/".into())
+}
+
+/// An HTTP method token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub struct Method(pub String);
+
+impl<'de> Deserialize<'de> for Method {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_string(d, Method::try_from)
+    }
+}
+
+impl TryFrom<String> for Method {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        // RFC 9110 §9.1: method = token.
+        if !s.is_empty() && s.bytes().all(is_tchar) {
+            Ok(Method(s))
+        } else {
+            Err(format!("{s:?} is not an HTTP method token"))
+        }
+    }
+}
+
+impl From<Method> for String {
+    fn from(m: Method) -> String {
+        m.0
+    }
+}
+
+/// A request path inside the bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub struct Path(pub String);
+
+impl<'de> Deserialize<'de> for Path {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        checked_string(d, Path::try_from)
+    }
+}
+
+impl TryFrom<String> for Path {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if !s.starts_with('/') {
+            return Err(format!("path {s:?} must start with `/`"));
+        }
+        if s.contains('?') || s.contains('#') || s.bytes().any(|b| b <= b' ' || b == 0x7f) {
+            return Err(format!(
+                "path {s:?} must not hold `?`, `#`, spaces or control characters (use `query:` and %-escapes)"
+            ));
+        }
+        Ok(Path(s))
+    }
+}
+
+impl From<Path> for String {
+    fn from(p: Path) -> String {
+        p.0
+    }
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Headers in order, each name once, a value or several.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Headers(pub Vec<(String, Vec<String>)>);
+
+impl Headers {
+    /// The (name, value) pairs to send, repeated names repeated.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .flat_map(|(n, vs)| vs.iter().map(move |v| (n.as_str(), v.as_str())))
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+}
+
+impl<'de> Deserialize<'de> for Headers {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Headers;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of header names to a value or a list of values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Headers, A::Error> {
+                let mut out: Vec<(String, Vec<String>)> = Vec::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    if name.is_empty() || !name.bytes().all(is_tchar) {
+                        return Err(de::Error::custom(format!(
+                            "{name:?} is not a header name"
+                        )));
+                    }
+                    if out.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+                        return Err(de::Error::custom(format!(
+                            "header {name:?} given twice; give a list of values instead"
+                        )));
+                    }
+                    let values = map.next_value::<OneOrMany>()?.0;
+                    for v in &values {
+                        if v.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+                            return Err(de::Error::custom(format!(
+                                "the value of header {name:?} holds CR, LF or NUL"
+                            )));
+                        }
+                    }
+                    out.push((name, values));
+                }
+                Ok(Headers(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A header value: a scalar (string, number, boolean) or a list of them.
+struct OneOrMany(Vec<String>);
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a header value or a list of header values")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element::<String>()? {
+                    out.push(v);
+                }
+                if out.is_empty() {
+                    return Err(de::Error::custom("an empty list of header values"));
+                }
+                Ok(OneOrMany(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A request body: literal text, or text built by repetition (for bodies
+/// near and over size limits).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Body {
+    Text(String),
+    Repeat(RepeatBody),
+}
+
+/// `prefix` + `repeat` × `times` + `suffix`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatBody {
+    #[serde(default)]
+    pub prefix: String,
+    pub repeat: String,
+    pub times: usize,
+    #[serde(default)]
+    pub suffix: String,
+}
+
+impl Body {
+    pub fn bytes(&self) -> Vec<u8> {
+        match self {
+            Body::Text(t) => t.as_bytes().to_vec(),
+            Body::Repeat(r) => {
+                let mut s = String::with_capacity(
+                    r.prefix.len() + r.repeat.len() * r.times + r.suffix.len(),
+                );
+                s.push_str(&r.prefix);
+                for _ in 0..r.times {
+                    s.push_str(&r.repeat);
+                }
+                s.push_str(&r.suffix);
+                s.into_bytes()
+            }
+        }
+    }
+}
+
+/// What a step's answer must be. Only what is named is checked.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub status: u16,
+    /// Headers that must be present, with these values.
+    #[serde(default, skip_serializing_if = "Headers::is_empty")]
+    pub headers: Headers,
+    /// Headers that must be absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent: Vec<String>,
+    /// The XML error body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ExpectError>,
+    /// The body of GET `?cors`, as a configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors: Option<CorsConfiguration>,
+    /// The exact body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+impl Headers {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The expected `<Error>` body.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectError {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// Elements that must be present and non-empty, whatever their value
+    /// (`RequestId`, `TraceId`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub present: Vec<String>,
+}
