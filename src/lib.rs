@@ -5,5 +5,8 @@
 //! [`target`], [`runner`]). See ARCHITECTURE.md for the map.
 
 pub mod case;
+pub mod diff;
 pub mod emulator;
 pub mod model;
+pub mod runner;
+pub mod target;

@@ -1,13 +1,19 @@
 //! The `coscors` command line.
 
 use std::io::Write as _;
+use std::io::IsTerminal as _;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 
+use coscors::case::{self, LoadedCase};
 use coscors::emulator::{self, EmulatorConfig};
+use coscors::runner::{self, Verdict};
+use coscors::target::TargetSpec;
 use coscors::model::Profile;
 
 #[derive(Parser)]
@@ -24,6 +30,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run case files against a target and report every difference.
+    ///
+    /// Ends with `N passed, N failed` on a line of its own; exits 1 if any
+    /// case failed or could not run, 2 on a usage or load error.
+    Run {
+        /// Case files or directories (searched for *.yaml, `vendors/` skipped).
+        #[arg(default_value = "cases")]
+        paths: Vec<PathBuf>,
+        /// Target: `emulator` (default), `emulator-s3`, or http://host:port.
+        #[arg(long, env = "COSCORS_TARGET", default_value = "emulator")]
+        target: String,
+        /// Run only cases whose id contains this text (repeat: any of them).
+        #[arg(long)]
+        filter: Vec<String>,
+        /// Cases run at once on targets where each case has its own server.
+        #[arg(long, default_value_t = 8)]
+        jobs: usize,
+    },
     /// Run the COS emulator as a standalone HTTP server.
     ///
     /// Prints `listening on http://IP:PORT` as its first line on stdout, then
@@ -57,6 +81,12 @@ fn main() -> ExitCode {
 fn real_main() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run {
+            paths,
+            target,
+            filter,
+            jobs,
+        } => run(&paths, &target, &filter, jobs),
         Command::Serve {
             listen,
             profile,
@@ -100,4 +130,71 @@ async fn shutdown_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+fn run(paths: &[PathBuf], target: &str, filters: &[String], jobs: usize) -> Result<ExitCode> {
+    let spec = TargetSpec::resolve(target)?;
+    let files = case::discover(paths).context("finding case files")?;
+    let mut cases: Vec<LoadedCase> = Vec::new();
+    let mut load_errors = 0usize;
+    for f in &files {
+        match case::load_file(f) {
+            Ok(file) => cases.extend(file.cases),
+            Err(e) => {
+                eprintln!("{e}");
+                load_errors += 1;
+            }
+        }
+    }
+    if !filters.is_empty() {
+        cases.retain(|c| filters.iter().any(|f| c.id.contains(f.as_str())));
+    }
+    if cases.is_empty() && load_errors == 0 {
+        anyhow::bail!("no case matched (looked in {} file(s))", files.len());
+    }
+    let total = cases.len();
+    let progress = std::io::stderr().is_terminal();
+    let parallel = if spec.isolated() { jobs.max(1) } else { 1 };
+    let outcomes = runtime()?.block_on(async {
+        let spec = Arc::new(spec);
+        let sem = Arc::new(tokio::sync::Semaphore::new(parallel));
+        let mut set = tokio::task::JoinSet::new();
+        for (i, c) in cases.into_iter().enumerate() {
+            let (spec, sem) = (spec.clone(), sem.clone());
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                (i, runner::run_case(&spec, &c).await)
+            });
+        }
+        let mut done = Vec::with_capacity(total);
+        while let Some(r) = set.join_next().await {
+            let (i, outcome) = r.context("a case task panicked")?;
+            if progress {
+                eprint!("\r\x1b[2K[{}/{total}] {}", done.len() + 1, outcome.id);
+            }
+            done.push((i, outcome));
+        }
+        if progress {
+            eprint!("\r\x1b[2K");
+        }
+        done.sort_by_key(|(i, _)| *i);
+        anyhow::Ok(done.into_iter().map(|(_, o)| o).collect::<Vec<_>>())
+    })?;
+    let mut passed = 0usize;
+    let mut failed = load_errors;
+    let mut out = std::io::stdout().lock();
+    for o in &outcomes {
+        if o.verdict == Verdict::Pass {
+            passed += 1;
+        } else {
+            failed += 1;
+            write!(out, "{}\n", o.report())?;
+        }
+    }
+    writeln!(out, "{passed} passed, {failed} failed")?;
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -1,0 +1,181 @@
+//! Running a case on a target: set the bucket up, send each step, compare.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+
+use crate::case::{CorsSetup, LoadedCase, Step};
+use crate::diff::{self, Comparison};
+use crate::model::{content_md5_of, xml, Profile};
+use crate::target::{Observed, Session, TargetSpec};
+
+/// How a case ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    /// A step's answer differed from its expectation.
+    Fail,
+    /// The case could not be run (setup failed, the target did not answer).
+    Error(String),
+}
+
+/// One step's result.
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    /// `METHOD /path?query`
+    pub request_line: String,
+    pub label: Option<String>,
+    pub observed: Option<Observed>,
+    pub comparison: Comparison,
+}
+
+/// One case's result.
+#[derive(Debug, Clone)]
+pub struct CaseOutcome {
+    pub id: String,
+    pub path: std::path::PathBuf,
+    pub source: String,
+    pub target: String,
+    pub verdict: Verdict,
+    pub steps: Vec<StepOutcome>,
+    pub duration: Duration,
+}
+
+impl CaseOutcome {
+    /// A readable account of what went wrong, with the diff of each failing
+    /// step; empty for a pass.
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        match &self.verdict {
+            Verdict::Pass => return out,
+            Verdict::Error(e) => {
+                out.push_str(&format!(
+                    "{} on {}: error: {e}\n  file: {}\n  source: {}\n",
+                    self.id,
+                    self.target,
+                    self.path.display(),
+                    self.source
+                ));
+            }
+            Verdict::Fail => {
+                out.push_str(&format!(
+                    "{} on {}: FAILED\n  file: {}\n  source: {}\n",
+                    self.id,
+                    self.target,
+                    self.path.display(),
+                    self.source
+                ));
+            }
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            if s.comparison.passed() {
+                continue;
+            }
+            let label = s.label.as_deref().map(|l| format!(" ({l})")).unwrap_or_default();
+            out.push_str(&format!("  step {}{label}: {}\n", i + 1, s.request_line));
+            for line in s.comparison.render().lines() {
+                out.push_str("    ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// Run one case on a target.
+pub async fn run_case(spec: &TargetSpec, case: &LoadedCase) -> CaseOutcome {
+    let started = Instant::now();
+    let mut outcome = CaseOutcome {
+        id: case.id.clone(),
+        path: case.path.clone(),
+        source: case.case.source.0.clone(),
+        target: spec.name.clone(),
+        verdict: Verdict::Pass,
+        steps: Vec::new(),
+        duration: Duration::ZERO,
+    };
+    let result = async {
+        let session = Session::open(spec).await?;
+        setup(&session, case).await?;
+        for step in &case.case.steps {
+            let s = run_step(&session, step, case).await?;
+            let failed = !s.comparison.passed();
+            outcome.steps.push(s);
+            if failed {
+                outcome.verdict = Verdict::Fail;
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        outcome.verdict = Verdict::Error(format!("{e:#}"));
+    }
+    outcome.duration = started.elapsed();
+    outcome
+}
+
+/// Put the bucket in the case's starting state.
+async fn setup(session: &Session, case: &LoadedCase) -> Result<()> {
+    match &case.case.bucket.cors {
+        CorsSetup::None => {
+            let o = session
+                .send("DELETE", "/", Some("cors"), &[], Vec::new())
+                .await
+                .context("setup: DELETE ?cors")?;
+            anyhow::ensure!(
+                o.status / 100 == 2,
+                "setup: DELETE ?cors answered {}: {}",
+                o.status,
+                String::from_utf8_lossy(&o.body)
+            );
+        }
+        CorsSetup::Config(cfg) => {
+            // The body every vendor accepts: COS's own GET format.
+            let body = xml::write(cfg, Profile::Cos).into_bytes();
+            let headers = vec![
+                ("Content-Type".to_string(), "application/xml".to_string()),
+                ("Content-MD5".to_string(), content_md5_of(&body)),
+            ];
+            let o = session
+                .send("PUT", "/", Some("cors"), &headers, body)
+                .await
+                .context("setup: PUT ?cors")?;
+            anyhow::ensure!(
+                o.status / 100 == 2,
+                "setup: PUT ?cors answered {}: {}",
+                o.status,
+                String::from_utf8_lossy(&o.body)
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn run_step(session: &Session, step: &Step, case: &LoadedCase) -> Result<StepOutcome> {
+    let req = &step.request;
+    let body = req.body.as_ref().map(|b| b.bytes()).unwrap_or_default();
+    let mut headers: Vec<(String, String)> = req
+        .headers
+        .pairs()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    if req.content_md5 {
+        headers.push(("Content-MD5".into(), content_md5_of(&body)));
+    }
+    let request_line = match &req.query {
+        Some(q) => format!("{} {}?{q}", req.method.0, req.path.0),
+        None => format!("{} {}", req.method.0, req.path.0),
+    };
+    let observed = session
+        .send(&req.method.0, &req.path.0, req.query.as_deref(), &headers, body)
+        .await?;
+    let comparison = diff::compare(&step.expect, &observed, &case.case.exact);
+    Ok(StepOutcome {
+        request_line,
+        label: step.name.clone(),
+        observed: Some(observed),
+        comparison,
+    })
+}

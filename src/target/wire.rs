@@ -1,0 +1,225 @@
+//! A plain HTTP/1.1 client that keeps what it is sent byte for byte.
+//!
+//! General-purpose clients (reqwest, hyper's client) fold header names to
+//! lower case and merge or reorder them; a conformance harness must be able
+//! to see `Access-Control-Allow-Origin` exactly as the server wrote it, in
+//! the order it wrote it, and to send requests a browser would never send
+//! (repeated `Origin`, odd methods). One connection per request, closed
+//! after it, as seed 003's exchanges do (`Connection: close`).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A request to put on the wire.
+#[derive(Debug, Clone)]
+pub struct WireRequest {
+    pub method: String,
+    /// The request target: path and query.
+    pub target: String,
+    /// Headers in order, names as given.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What came back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Observed {
+    pub status: u16,
+    /// Headers in the order received, names in the case received.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Observed {
+    /// All values of a header, names compared case-insensitively.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// The first value of a header.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The largest response the client reads.
+const MAX_RESPONSE: usize = 64 * 1024 * 1024;
+
+/// Send one request to `addr` and read the whole response.
+pub async fn send(addr: SocketAddr, req: &WireRequest, timeout: Duration) -> Result<Observed> {
+    tokio::time::timeout(timeout, exchange(addr, req))
+        .await
+        .map_err(|_| anyhow!("no complete answer from {addr} within {timeout:?}"))?
+}
+
+async fn exchange(addr: SocketAddr, req: &WireRequest) -> Result<Observed> {
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .with_context(|| format!("connecting to {addr}"))?;
+    stream.set_nodelay(true).ok();
+    let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.target);
+    let mut has_length = false;
+    for (n, v) in &req.headers {
+        has_length |= n.eq_ignore_ascii_case("content-length");
+        head.push_str(n);
+        head.push_str(": ");
+        head.push_str(v);
+        head.push_str("\r\n");
+    }
+    if !has_length && (!req.body.is_empty() || matches!(req.method.as_str(), "PUT" | "POST")) {
+        head.push_str(&format!("Content-Length: {}\r\n", req.body.len()));
+    }
+    if !req.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("connection")) {
+        head.push_str("Connection: close\r\n");
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.context("sending the request head")?;
+    // A server may answer (and close) before reading an oversized body:
+    // that is an answer, not a failure.
+    let body_write = stream.write_all(&req.body).await;
+    let mut buf = Vec::with_capacity(4096);
+    let head_len = loop {
+        if let Some(n) = parse_head_len(&buf)? {
+            break n;
+        }
+        if buf.len() > 1024 * 1024 {
+            bail!("response head larger than 1 MiB");
+        }
+        let mut chunk = [0u8; 8192];
+        let n = stream.read(&mut chunk).await.context("reading the response")?;
+        if n == 0 {
+            body_write.context("sending the request body")?;
+            bail!("connection closed before a complete response head");
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let (status, headers) = parse_head(&buf[..head_len])?;
+    let mut rest = buf.split_off(head_len);
+    let no_body = req.method == "HEAD" || status / 100 == 1 || status == 204 || status == 304;
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let body = if no_body {
+        Vec::new()
+    } else if header("transfer-encoding").is_some_and(|t| t.to_ascii_lowercase().contains("chunked")) {
+        read_to_end(&mut stream, &mut rest).await?;
+        dechunk(&rest)?
+    } else if let Some(len) = header("content-length") {
+        let len: usize = len.trim().parse().context("bad Content-Length in the response")?;
+        if len > MAX_RESPONSE {
+            bail!("response body of {len} bytes is larger than {MAX_RESPONSE}");
+        }
+        while rest.len() < len {
+            let mut chunk = vec![0u8; (len - rest.len()).min(64 * 1024)];
+            let n = stream.read(&mut chunk).await.context("reading the body")?;
+            if n == 0 {
+                bail!("connection closed after {} of {len} body bytes", rest.len());
+            }
+            rest.extend_from_slice(&chunk[..n]);
+        }
+        rest.truncate(len);
+        rest
+    } else {
+        read_to_end(&mut stream, &mut rest).await?;
+        rest
+    };
+    Ok(Observed {
+        status,
+        headers,
+        body,
+    })
+}
+
+async fn read_to_end(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<()> {
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut chunk).await.context("reading the body")?;
+        if n == 0 {
+            return Ok(());
+        }
+        if buf.len() + n > MAX_RESPONSE {
+            bail!("response body larger than {MAX_RESPONSE} bytes");
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// The length of the head if `buf` holds a complete one.
+fn parse_head_len(buf: &[u8]) -> Result<Option<usize>> {
+    let mut headers = [httparse::EMPTY_HEADER; 128];
+    let mut resp = httparse::Response::new(&mut headers);
+    match resp.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => Ok(Some(n)),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(anyhow!("malformed response head: {e}")),
+    }
+}
+
+fn parse_head(buf: &[u8]) -> Result<(u16, Vec<(String, String)>)> {
+    let mut headers = [httparse::EMPTY_HEADER; 128];
+    let mut resp = httparse::Response::new(&mut headers);
+    resp.parse(buf).map_err(|e| anyhow!("malformed response head: {e}"))?;
+    let status = resp.code.ok_or_else(|| anyhow!("response without a status"))?;
+    let headers = resp
+        .headers
+        .iter()
+        .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
+        .collect();
+    Ok((status, headers))
+}
+
+fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or_else(|| anyhow!("truncated chunked body"))?;
+        let size_text = std::str::from_utf8(&data[..line_end])?;
+        let size_text = size_text.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size_text, 16).context("bad chunk size")?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        if data.len() < size + 2 {
+            bail!("truncated chunk");
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dechunks() {
+        assert_eq!(dechunk(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n").expect("ok"), b"abcde");
+        assert!(dechunk(b"5\r\nab").is_err());
+    }
+
+    #[test]
+    fn head_keeps_case_and_order() {
+        let raw = b"HTTP/1.1 200 OK\r\nx-cos-request-id: a\r\nAccess-Control-Allow-Origin: *\r\n\r\n";
+        let n = parse_head_len(raw).expect("ok").expect("complete");
+        let (s, h) = parse_head(&raw[..n]).expect("ok");
+        assert_eq!(s, 200);
+        assert_eq!(h[0].0, "x-cos-request-id");
+        assert_eq!(h[1].0, "Access-Control-Allow-Origin");
+    }
+}
