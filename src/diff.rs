@@ -113,7 +113,11 @@ fn items(v: &str, trim: bool) -> Vec<String> {
 }
 
 /// Compare one step's expectation with what was observed.
-pub fn compare(expect: &Expect, observed: &Observed, exact: &BTreeSet<Normalisation>) -> Comparison {
+pub fn compare(
+    expect: &Expect,
+    observed: &Observed,
+    exact: &BTreeSet<Normalisation>,
+) -> Comparison {
     let mut c = Comparison::default();
     c.check(
         "status".into(),
@@ -168,15 +172,24 @@ fn compare_header(
     let got = found.iter().map(|(_, v)| *v).collect::<Vec<_>>().join(", ");
     if got_name != name {
         if on(exact, Normalisation::HeaderNameCase) {
-            c.applied
-                .push((Normalisation::HeaderNameCase, format!("{name} was sent as {got_name}")));
+            c.applied.push((
+                Normalisation::HeaderNameCase,
+                format!("{name} was sent as {got_name}"),
+            ));
         } else {
-            c.check(format!("header name {name}"), name.into(), got_name.into(), false);
+            c.check(
+                format!("header name {name}"),
+                name.into(),
+                got_name.into(),
+                false,
+            );
         }
     }
     if VOLATILE_HEADERS.contains(&lname.as_str()) && on(exact, Normalisation::Volatile) {
-        c.applied
-            .push((Normalisation::Volatile, format!("{name}: only its presence is checked")));
+        c.applied.push((
+            Normalisation::Volatile,
+            format!("{name}: only its presence is checked"),
+        ));
         c.check(what, want.into(), got, true);
         return;
     }
@@ -188,8 +201,10 @@ fn compare_header(
         let trim = on(exact, Normalisation::ListSpace);
         let (mut w, mut g) = (items(want, trim), items(&got, trim));
         if w == g {
-            c.applied
-                .push((Normalisation::ListSpace, format!("{name}: {got:?} read as {want:?}")));
+            c.applied.push((
+                Normalisation::ListSpace,
+                format!("{name}: {got:?} read as {want:?}"),
+            ));
             c.check(what, want.into(), got, true);
             return;
         }
@@ -197,8 +212,10 @@ fn compare_header(
             w.sort();
             g.sort();
             if w == g {
-                c.applied
-                    .push((Normalisation::ListOrder, format!("{name}: {got:?} read as {want:?}")));
+                c.applied.push((
+                    Normalisation::ListOrder,
+                    format!("{name}: {got:?} read as {want:?}"),
+                ));
                 c.check(what, want.into(), got, true);
                 return;
             }
@@ -287,10 +304,13 @@ fn compare_error(
     }
     for name in &err.present {
         let got = field(name).filter(|v| !v.is_empty());
-        let volatile = VOLATILE_ELEMENTS.contains(&name.as_str()) && on(exact, Normalisation::Volatile);
+        let volatile =
+            VOLATILE_ELEMENTS.contains(&name.as_str()) && on(exact, Normalisation::Volatile);
         if volatile && got.is_some() {
-            c.applied
-                .push((Normalisation::Volatile, format!("error {name}: only its presence is checked")));
+            c.applied.push((
+                Normalisation::Volatile,
+                format!("error {name}: only its presence is checked"),
+            ));
         }
         c.check(
             format!("error {name}"),
@@ -313,7 +333,10 @@ fn compare_cors(c: &mut Comparison, want: &CorsConfiguration, observed: &Observe
             for (i, line) in want_text.lines().enumerate() {
                 c.expected_lines.push(format!("cors {i:>2}| {line}"));
             }
-            for (i, line) in (if ok { &want_text } else { &got_text }).lines().enumerate() {
+            for (i, line) in (if ok { &want_text } else { &got_text })
+                .lines()
+                .enumerate()
+            {
                 c.observed_lines.push(format!("cors {i:>2}| {line}"));
             }
             if !ok {
@@ -368,7 +391,10 @@ mod tests {
         let o = obs(&[("Access-Control-Allow-Methods", "GET, PUT")]);
         let c = compare(&e, &o, &BTreeSet::new());
         assert!(c.passed());
-        assert!(c.applied.iter().any(|(n, _)| *n == Normalisation::ListOrder));
+        assert!(c
+            .applied
+            .iter()
+            .any(|(n, _)| *n == Normalisation::ListOrder));
         let exact = BTreeSet::from([Normalisation::ListOrder]);
         assert!(!compare(&e, &o, &exact).passed());
         let exact = BTreeSet::from([Normalisation::ListSpace]);
@@ -385,14 +411,19 @@ mod tests {
         let exact = BTreeSet::from([Normalisation::HeaderNameCase]);
         let c = compare(&e, &o, &exact);
         assert!(!c.passed());
-        assert!(c.render().contains("-header name Access-Control-Allow-Origin"));
+        assert!(c
+            .render()
+            .contains("-header name Access-Control-Allow-Origin"));
     }
 
     #[test]
     fn volatile_and_absent() {
         let mut e = expect(&[("Date", "Thu, 09 Jul 2020 14:49:22 GMT")]);
         e.absent = vec!["Vary".into()];
-        let o = obs(&[("Date", "Fri, 01 Jan 2027 00:00:00 GMT"), ("vary", "Origin")]);
+        let o = obs(&[
+            ("Date", "Fri, 01 Jan 2027 00:00:00 GMT"),
+            ("vary", "Origin"),
+        ]);
         let c = compare(&e, &o, &BTreeSet::new());
         assert_eq!(c.mismatches.len(), 1);
         assert_eq!(c.mismatches[0].what, "absent Vary");

@@ -1,20 +1,20 @@
 //! The `coscors` command line.
 
-use std::io::Write as _;
 use std::io::IsTerminal as _;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 
 use coscors::case::{self, LoadedCase};
 use coscors::emulator::{self, EmulatorConfig};
+use coscors::model::Profile;
 use coscors::runner::{self, Verdict};
 use coscors::target::TargetSpec;
-use coscors::model::Profile;
 
 #[derive(Parser)]
 #[command(
@@ -92,7 +92,14 @@ fn real_main() -> Result<ExitCode> {
             profile,
             buckets,
             region,
-        } => serve(listen, EmulatorConfig { profile, region, buckets }),
+        } => serve(
+            listen,
+            EmulatorConfig {
+                profile,
+                region,
+                buckets,
+            },
+        ),
     }
 }
 
@@ -188,7 +195,7 @@ fn run(paths: &[PathBuf], target: &str, filters: &[String], jobs: usize) -> Resu
             passed += 1;
         } else {
             failed += 1;
-            write!(out, "{}\n", o.report())?;
+            writeln!(out, "{}", o.report())?;
         }
     }
     writeln!(out, "{passed} passed, {failed} failed")?;

@@ -71,7 +71,11 @@ impl CaseOutcome {
             if s.comparison.passed() {
                 continue;
             }
-            let label = s.label.as_deref().map(|l| format!(" ({l})")).unwrap_or_default();
+            let label = s
+                .label
+                .as_deref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default();
             out.push_str(&format!("  step {}{label}: {}\n", i + 1, s.request_line));
             for line in s.comparison.render().lines() {
                 out.push_str("    ");
@@ -169,7 +173,13 @@ async fn run_step(session: &Session, step: &Step, case: &LoadedCase) -> Result<S
         None => format!("{} {}", req.method.0, req.path.0),
     };
     let observed = session
-        .send(&req.method.0, &req.path.0, req.query.as_deref(), &headers, body)
+        .send(
+            &req.method.0,
+            &req.path.0,
+            req.query.as_deref(),
+            &headers,
+            body,
+        )
         .await?;
     let comparison = diff::compare(&step.expect, &observed, &case.case.exact);
     Ok(StepOutcome {

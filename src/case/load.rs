@@ -68,10 +68,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
                 continue;
             }
             walk(&path, out)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(path);
         }
     }
@@ -210,7 +207,10 @@ steps:
     fn unknown_field_names_file_line_col() {
         let bad = GOOD.replace("      path: /x", "      path: /x\n      bogus: 1");
         let e = error_of(&bad);
-        assert!(e.starts_with("cases/t.yaml:13:7: steps[0].request: unknown field `bogus`"), "{e}");
+        assert!(
+            e.starts_with("cases/t.yaml:13:7: steps[0].request: unknown field `bogus`"),
+            "{e}"
+        );
         assert!(!e.contains("at line"), "{e}");
         assert!(e.contains("unknown field `bogus`"), "{e}");
     }
@@ -220,13 +220,17 @@ steps:
         let e = error_of(&GOOD.replace("path: /x", "path: x"));
         assert!(e.starts_with("cases/t.yaml:12:13:"), "{e}");
         assert!(e.contains("must start with `/`"), "{e}");
-        let e = error_of(&GOOD.replace("source: seed:003_026eb4affb8874a1.txt", "source: trust me"));
+        let e =
+            error_of(&GOOD.replace("source: seed:003_026eb4affb8874a1.txt", "source: trust me"));
         assert!(e.starts_with("cases/t.yaml:3:9:"), "{e}");
         let e = error_of(&GOOD.replace("status: 200", "status: ok"));
         assert!(e.starts_with("cases/t.yaml:17:15:"), "{e}");
         let e = error_of("name: [");
         assert!(e.starts_with("cases/t.yaml:1:"), "{e}");
-        let e = error_of(&GOOD.replace("allowed_methods: [GET]", "allowed_methods: [GET]\n        allowed_origin: [x]"));
+        let e = error_of(&GOOD.replace(
+            "allowed_methods: [GET]",
+            "allowed_methods: [GET]\n        allowed_origin: [x]",
+        ));
         assert!(e.contains("unknown field `allowed_origin`"), "{e}");
     }
 }

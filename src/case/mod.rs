@@ -296,9 +296,7 @@ impl<'de> Deserialize<'de> for Headers {
                 let mut out: Vec<(String, Vec<String>)> = Vec::new();
                 while let Some(name) = map.next_key::<String>()? {
                     if name.is_empty() || !name.bytes().all(is_tchar) {
-                        return Err(de::Error::custom(format!(
-                            "{name:?} is not a header name"
-                        )));
+                        return Err(de::Error::custom(format!("{name:?} is not a header name")));
                     }
                     if out.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
                         return Err(de::Error::custom(format!(

@@ -17,8 +17,7 @@ use super::route::{self, Route};
 use super::store::Object;
 use super::{form, Emulator};
 use crate::model::{
-    self, xml, ApiError, CorsConfiguration, ErrorCode, Preflight, PreflightOutcome,
-    Profile,
+    self, xml, ApiError, CorsConfiguration, ErrorCode, Preflight, PreflightOutcome, Profile,
 };
 
 /// The largest body the emulator reads (objects included). Larger bodies are
@@ -106,7 +105,10 @@ impl Ctx<'_> {
 type Result<T> = std::result::Result<T, ApiError>;
 
 fn no_such_bucket() -> ApiError {
-    ApiError::new(ErrorCode::NoSuchBucket, "The specified bucket does not exist.")
+    ApiError::new(
+        ErrorCode::NoSuchBucket,
+        "The specified bucket does not exist.",
+    )
 }
 
 fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
@@ -187,7 +189,10 @@ fn service(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
 fn method_not_allowed(m: &Method) -> ApiError {
     ApiError::new(
         ErrorCode::MethodNotAllowed,
-        format!("The specified method {} is not allowed against this resource.", m.as_str()),
+        format!(
+            "The specified method {} is not allowed against this resource.",
+            m.as_str()
+        ),
     )
 }
 
@@ -322,7 +327,13 @@ fn check_md5(req: &Request<'_>, body: &[u8]) -> Result<()> {
     }
 }
 
-fn put(ctx: &Ctx<'_>, bucket: &str, key: &str, body: Bytes, content_type: Option<String>) -> Result<String> {
+fn put(
+    ctx: &Ctx<'_>,
+    bucket: &str,
+    key: &str,
+    body: Bytes,
+    content_type: Option<String>,
+) -> Result<String> {
     let etag = etag_of(&body);
     let mut store = ctx.emu.store.write();
     let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
@@ -400,22 +411,42 @@ fn post_object(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> 
     let fields = form::parse(&body, boundary).ok_or_else(malformed)?;
     let field = |n: &str| fields.iter().find(|f| f.name.eq_ignore_ascii_case(n));
     let file = field("file").ok_or_else(|| {
-        ApiError::new(ErrorCode::InvalidArgument, "POST requires exactly one file upload per request.")
+        ApiError::new(
+            ErrorCode::InvalidArgument,
+            "POST requires exactly one file upload per request.",
+        )
     })?;
     let key_tpl = field("key")
         .map(|f| String::from_utf8_lossy(&f.data).into_owned())
         .filter(|k| !k.is_empty())
-        .ok_or_else(|| ApiError::new(ErrorCode::InvalidArgument, "Bucket POST must contain a field named 'key'."))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidArgument,
+                "Bucket POST must contain a field named 'key'.",
+            )
+        })?;
     let key = key_tpl.replace("${filename}", file.filename.as_deref().unwrap_or(""));
     let content_type = field("Content-Type")
         .map(|f| String::from_utf8_lossy(&f.data).into_owned())
         .or_else(|| file.content_type.clone());
     let status = field("success_action_status")
-        .and_then(|f| std::str::from_utf8(&f.data).ok()?.trim().parse::<u16>().ok())
+        .and_then(|f| {
+            std::str::from_utf8(&f.data)
+                .ok()?
+                .trim()
+                .parse::<u16>()
+                .ok()
+        })
         .filter(|s| matches!(s, 200 | 201 | 204))
         .unwrap_or(204);
     let etag = put(ctx, bucket, &key, file.data.clone(), content_type)?;
-    let region = ctx.route.region.as_deref().unwrap_or(&ctx.emu.config.region);
+    let region = ctx
+        .route
+        .region
+        .as_deref()
+        .unwrap_or(&ctx.emu.config.region);
     let location = format!("http://{bucket}.cos.{region}.myqcloud.com/{key}");
-    Ok(Reply::new(status).header("etag", etag).header("location", location))
+    Ok(Reply::new(status)
+        .header("etag", etag)
+        .header("location", location))
 }

@@ -163,7 +163,11 @@ mod tests {
 
     #[test]
     fn path_style() {
-        let r = parse(Some("127.0.0.1:9000"), "/b-1/dir/a%20b.txt", Some("x=1&cors"));
+        let r = parse(
+            Some("127.0.0.1:9000"),
+            "/b-1/dir/a%20b.txt",
+            Some("x=1&cors"),
+        );
         assert_eq!(r.bucket.as_deref(), Some("b-1"));
         assert_eq!(r.key, "dir/a b.txt");
         assert!(r.has_param("cors"));

@@ -117,7 +117,12 @@ pub fn preflight(
     // header) request nothing.
     let requested: Vec<&str> = req
         .request_headers
-        .map(|h| h.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
+        .map(|h| {
+            h.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
 
     // First matching rule wins (AWS S3 user guide; inferred for COS, which
@@ -200,7 +205,11 @@ fn base_headers(
 ) -> CorsHeaders {
     let any_origin = origin_pattern == "*";
     CorsHeaders {
-        allow_origin: if any_origin { "*".into() } else { origin.into() },
+        allow_origin: if any_origin {
+            "*".into()
+        } else {
+            origin.into()
+        },
         allow_credentials: !any_origin,
         allow_methods: Some(rule.allowed_methods.join(",")),
         allow_headers: None,
@@ -219,7 +228,11 @@ mod tests {
             allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
             allowed_methods: methods.iter().map(|s| s.to_string()).collect(),
             allowed_headers: headers.iter().map(|s| s.to_string()).collect(),
-            expose_headers: vec!["Content-Length".into(), "ETag".into(), "x-cos-meta-author".into()],
+            expose_headers: vec![
+                "Content-Length".into(),
+                "ETag".into(),
+                "x-cos-meta-author".into(),
+            ],
             max_age_seconds: Some(600),
             ..Default::default()
         }
@@ -373,7 +386,9 @@ mod tests {
         assert_eq!(h.allow_origin, "https://w.example.com");
         assert_eq!(h.vary, Some("Origin"));
         assert!(h.allow_headers.is_none());
-        assert!(actual_request(Some(&c), Some("https://w.example.com"), "PUT", Profile::Cos).is_none());
+        assert!(
+            actual_request(Some(&c), Some("https://w.example.com"), "PUT", Profile::Cos).is_none()
+        );
         assert!(actual_request(Some(&c), None, "GET", Profile::Cos).is_none());
     }
 }

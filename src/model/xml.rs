@@ -96,12 +96,20 @@ impl Parser<'_> {
                         let Leaf::Text(t) = self.leaf("ResponseVary")?;
                         config.response_vary = Some(parse_bool(self, &t)?);
                     }
-                    other => return Err(self.err(format!("unknown element <{other}> in <CORSConfiguration>"))),
+                    other => {
+                        return Err(
+                            self.err(format!("unknown element <{other}> in <CORSConfiguration>"))
+                        )
+                    }
                 },
                 Event::Empty(e) => match local(&e).as_str() {
                     "CORSRule" => config.rules.push(CorsRule::default()),
                     "ResponseVary" => return Err(self.err("<ResponseVary> is empty")),
-                    other => return Err(self.err(format!("unknown element <{other}> in <CORSConfiguration>"))),
+                    other => {
+                        return Err(
+                            self.err(format!("unknown element <{other}> in <CORSConfiguration>"))
+                        )
+                    }
                 },
                 Event::End(_) => return Ok(config),
                 Event::Text(_) | Event::CData(_) => {
@@ -144,7 +152,9 @@ impl Parser<'_> {
                 "ExposeHeader" => rule.expose_headers.push(value),
                 "MaxAgeSeconds" if rule.max_age_seconds.is_none() => {
                     let n = value.trim().parse::<u64>().map_err(|_| {
-                        self.err(format!("<MaxAgeSeconds> is not a non-negative integer: {value:?}"))
+                        self.err(format!(
+                            "<MaxAgeSeconds> is not a non-negative integer: {value:?}"
+                        ))
                     })?;
                     rule.max_age_seconds = Some(n);
                 }
@@ -204,7 +214,9 @@ fn parse_bool(p: &Parser<'_>, t: &str) -> Result<bool, XmlError> {
     match t.trim() {
         "true" => Ok(true),
         "false" => Ok(false),
-        other => Err(p.err(format!("<ResponseVary> is {other:?}, expected true or false"))),
+        other => Err(p.err(format!(
+            "<ResponseVary> is {other:?}, expected true or false"
+        ))),
     }
 }
 

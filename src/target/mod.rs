@@ -145,10 +145,9 @@ impl Session {
     /// The `Host` header this target's requests carry.
     pub fn host(&self) -> String {
         match self.spec.addressing {
-            Addressing::VirtualHost => format!(
-                "{}.cos.{}.myqcloud.com",
-                self.spec.bucket, self.spec.region
-            ),
+            Addressing::VirtualHost => {
+                format!("{}.cos.{}.myqcloud.com", self.spec.bucket, self.spec.region)
+            }
             Addressing::Path => self.authority.clone(),
         }
     }

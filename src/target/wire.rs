@@ -79,11 +79,18 @@ async fn exchange(addr: SocketAddr, req: &WireRequest) -> Result<Observed> {
     if !has_length && (!req.body.is_empty() || matches!(req.method.as_str(), "PUT" | "POST")) {
         head.push_str(&format!("Content-Length: {}\r\n", req.body.len()));
     }
-    if !req.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("connection")) {
+    if !req
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("connection"))
+    {
         head.push_str("Connection: close\r\n");
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await.context("sending the request head")?;
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .context("sending the request head")?;
     // A server may answer (and close) before reading an oversized body:
     // that is an answer, not a failure.
     let body_write = stream.write_all(&req.body).await;
@@ -96,7 +103,10 @@ async fn exchange(addr: SocketAddr, req: &WireRequest) -> Result<Observed> {
             bail!("response head larger than 1 MiB");
         }
         let mut chunk = [0u8; 8192];
-        let n = stream.read(&mut chunk).await.context("reading the response")?;
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .context("reading the response")?;
         if n == 0 {
             body_write.context("sending the request body")?;
             bail!("connection closed before a complete response head");
@@ -114,11 +124,16 @@ async fn exchange(addr: SocketAddr, req: &WireRequest) -> Result<Observed> {
     };
     let body = if no_body {
         Vec::new()
-    } else if header("transfer-encoding").is_some_and(|t| t.to_ascii_lowercase().contains("chunked")) {
+    } else if header("transfer-encoding")
+        .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"))
+    {
         read_to_end(&mut stream, &mut rest).await?;
         dechunk(&rest)?
     } else if let Some(len) = header("content-length") {
-        let len: usize = len.trim().parse().context("bad Content-Length in the response")?;
+        let len: usize = len
+            .trim()
+            .parse()
+            .context("bad Content-Length in the response")?;
         if len > MAX_RESPONSE {
             bail!("response body of {len} bytes is larger than {MAX_RESPONSE}");
         }
@@ -171,12 +186,20 @@ fn parse_head_len(buf: &[u8]) -> Result<Option<usize>> {
 fn parse_head(buf: &[u8]) -> Result<(u16, Vec<(String, String)>)> {
     let mut headers = [httparse::EMPTY_HEADER; 128];
     let mut resp = httparse::Response::new(&mut headers);
-    resp.parse(buf).map_err(|e| anyhow!("malformed response head: {e}"))?;
-    let status = resp.code.ok_or_else(|| anyhow!("response without a status"))?;
+    resp.parse(buf)
+        .map_err(|e| anyhow!("malformed response head: {e}"))?;
+    let status = resp
+        .code
+        .ok_or_else(|| anyhow!("response without a status"))?;
     let headers = resp
         .headers
         .iter()
-        .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
+        .map(|h| {
+            (
+                h.name.to_string(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
         .collect();
     Ok((status, headers))
 }
@@ -209,13 +232,17 @@ mod tests {
 
     #[test]
     fn dechunks() {
-        assert_eq!(dechunk(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n").expect("ok"), b"abcde");
+        assert_eq!(
+            dechunk(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n").expect("ok"),
+            b"abcde"
+        );
         assert!(dechunk(b"5\r\nab").is_err());
     }
 
     #[test]
     fn head_keeps_case_and_order() {
-        let raw = b"HTTP/1.1 200 OK\r\nx-cos-request-id: a\r\nAccess-Control-Allow-Origin: *\r\n\r\n";
+        let raw =
+            b"HTTP/1.1 200 OK\r\nx-cos-request-id: a\r\nAccess-Control-Allow-Origin: *\r\n\r\n";
         let n = parse_head_len(raw).expect("ok").expect("complete");
         let (s, h) = parse_head(&raw[..n]).expect("ok");
         assert_eq!(s, 200);

@@ -1,0 +1,64 @@
+//! Every case under `cases/` as a test (libtest-mimic), named after its id,
+//! so that `cargo test preflight` and `cargo nextest run` filter and list
+//! them. The target is the embedded emulator unless `COSCORS_TARGET` names
+//! another; a target where cases share a bucket runs them one at a time.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use coscors::case;
+use coscors::runner::{run_case, Verdict};
+use coscors::target::TargetSpec;
+use libtest_mimic::{Arguments, Failed, Trial};
+
+fn main() {
+    let args = Arguments::from_args();
+    let target = std::env::var("COSCORS_TARGET").unwrap_or_else(|_| "emulator".to_string());
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("cases");
+    let mut trials = Vec::new();
+    let spec = match TargetSpec::resolve(&target) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            let msg = format!("{e:#}");
+            trials.push(Trial::test("target", move || Err(Failed::from(msg))));
+            libtest_mimic::run(&args, trials).exit();
+        }
+    };
+    // One lock for targets where cases share a bucket.
+    let shared = Arc::new(Mutex::new(()));
+    let files = case::discover(&[root]).unwrap_or_default();
+    if files.is_empty() {
+        trials.push(Trial::test("cases-present", || {
+            Err(Failed::from("no case file found under cases/"))
+        }));
+    }
+    for path in files {
+        match case::load_file(&path) {
+            Err(e) => {
+                let msg = e.to_string();
+                let name = format!("load::{}", path.display());
+                trials.push(Trial::test(name, move || Err(Failed::from(msg))));
+            }
+            Ok(file) => {
+                for c in file.cases {
+                    let (spec, shared) = (spec.clone(), shared.clone());
+                    let id = c.id.clone();
+                    trials.push(Trial::test(id, move || {
+                        let _guard = (!spec.isolated())
+                            .then(|| shared.lock().unwrap_or_else(|p| p.into_inner()));
+                        let rt = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()
+                            .map_err(|e| Failed::from(format!("tokio runtime: {e}")))?;
+                        let outcome = rt.block_on(run_case(&spec, &c));
+                        match outcome.verdict {
+                            Verdict::Pass => Ok(()),
+                            _ => Err(Failed::from(outcome.report())),
+                        }
+                    }));
+                }
+            }
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}

@@ -1,0 +1,419 @@
+//! The emulator on the wire: the four exchanges of seed 003 sent as raw
+//! bytes to `coscors serve`, and bad input that must never get a 5xx or
+//! crash it.
+
+use std::io::{BufRead as _, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+const HOST: &str = "examplebucket-1250000000.cos.ap-beijing.myqcloud.com";
+
+/// Seed 003 exchange 4's message, verbatim (typos included).
+const FORBIDDEN: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource's CORS spec";
+
+/// `coscors serve` as a child process, killed on drop.
+struct Served {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(profile: &str) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_coscors"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--profile",
+            profile,
+            "--bucket",
+            "examplebucket-1250000000",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("coscors serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("first line is {line:?}"));
+    Served {
+        addr: url.parse().expect("IP:PORT"),
+        child,
+    }
+}
+
+/// Send raw bytes, read until the server closes.
+async fn raw(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(addr).await.expect("connect");
+    s.write_all(bytes).await.expect("write");
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
+        .await
+        .expect("answer within 10 s")
+        .expect("read");
+    out
+}
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn parse(bytes: &[u8]) -> Resp {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut r = httparse::Response::new(&mut headers);
+    let n = match r.parse(bytes).expect("well-formed response") {
+        httparse::Status::Complete(n) => n,
+        httparse::Status::Partial => {
+            panic!("partial response: {:?}", String::from_utf8_lossy(bytes))
+        }
+    };
+    Resp {
+        status: r.code.expect("status"),
+        headers: r
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.to_string(),
+                    String::from_utf8_lossy(h.value).into_owned(),
+                )
+            })
+            .collect(),
+        body: String::from_utf8_lossy(&bytes[n..]).into_owned(),
+    }
+}
+
+fn sorted_list(v: &str) -> Vec<String> {
+    let mut items: Vec<String> = v.split(',').map(|s| s.trim().to_string()).collect();
+    items.sort();
+    items
+}
+
+fn assert_headers(r: &Resp, want: &[(&str, &str)], absent: &[&str]) {
+    for (n, v) in want {
+        let got = r
+            .header(n)
+            .unwrap_or_else(|| panic!("{n} missing in {:?}", r.headers));
+        assert_eq!(sorted_list(got), sorted_list(v), "{n}");
+    }
+    for n in absent {
+        assert!(r.header(n).is_none(), "{n} must be absent: {:?}", r.headers);
+    }
+}
+
+async fn put_cors(addr: SocketAddr, xml: &str) {
+    let req = format!(
+        "PUT /?cors HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+        xml.len()
+    );
+    let r = parse(&raw(addr, req.as_bytes()).await);
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+const RULE_SPECIFIC: &str = "<CORSRule><AllowedOrigin>https://example.com</AllowedOrigin><AllowedOrigin>https://bar.com</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>DELETE</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>Content-Length</ExposeHeader><ExposeHeader>ETag</ExposeHeader><ExposeHeader>x-cos-meta-author</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule>";
+const RULE_STAR: &str = "<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>range</AllowedHeader><AllowedHeader>x-cos-server-side-encryption-customer-algorithm</AllowedHeader><AllowedHeader>x-cos-server-side-encryption-customer-key</AllowedHeader><AllowedHeader>x-cos-server-side-encryption-customer-key-md5</AllowedHeader><ExposeHeader>Content-Length</ExposeHeader><ExposeHeader>ETag</ExposeHeader><ExposeHeader>x-cos-meta-author</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule>";
+
+/// Seed 003's four exchanges, request bytes as in the seed.
+#[tokio::test]
+async fn seed_003_exchanges_on_coscors_serve() {
+    let served = serve("cos");
+    let addr = served.addr;
+
+    // Exchanges 1 and 3 need a specific-origin rule with `*` headers.
+    put_cors(
+        addr,
+        &format!("<CORSConfiguration>{RULE_SPECIFIC}</CORSConfiguration>"),
+    )
+    .await;
+    let r = parse(&raw(addr, b"OPTIONS /exampleobject HTTP/1.1\r\nHost: examplebucket-1250000000.cos.ap-beijing.myqcloud.com\r\nDate: Thu, 09 Jul 2020 14:49:22 GMT\r\nOrigin: https://example.com\r\nAccess-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: content-md5,content-type,x-cos-meta-author\r\nConnection: close\r\n\r\n").await);
+    assert_eq!(r.status, 200);
+    assert_headers(
+        &r,
+        &[
+            ("Content-Length", "0"),
+            ("Access-Control-Allow-Credentials", "true"),
+            (
+                "Access-Control-Allow-Headers",
+                "content-md5,content-type,x-cos-meta-author",
+            ),
+            ("Access-Control-Allow-Methods", "PUT,GET,POST,DELETE,HEAD"),
+            ("Access-Control-Allow-Origin", "https://example.com"),
+            (
+                "Access-Control-Expose-Headers",
+                "Content-Length,ETag,x-cos-meta-author",
+            ),
+            ("Access-Control-Max-Age", "600"),
+            ("Server", "tencent-cos"),
+        ],
+        &["Vary"],
+    );
+    assert!(r.header("x-cos-request-id").is_some());
+    assert!(r.header("Date").is_some());
+
+    let r = parse(&raw(addr, b"OPTIONS /?lifecycle HTTP/1.1\r\nHost: examplebucket-1250000000.cos.ap-beijing.myqcloud.com\r\nDate: Thu, 09 Jul 2020 14:29:40 GMT\r\nOrigin: https://bar.com\r\nAccess-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: content-md5,content-type\r\nConnection: close\r\n\r\n").await);
+    assert_eq!(r.status, 200);
+    assert_headers(
+        &r,
+        &[
+            ("Content-Length", "0"),
+            ("Access-Control-Allow-Credentials", "true"),
+            ("Access-Control-Allow-Headers", "content-md5,content-type"),
+            ("Access-Control-Allow-Methods", "PUT,GET,POST,DELETE,HEAD"),
+            ("Access-Control-Allow-Origin", "https://bar.com"),
+            (
+                "Access-Control-Expose-Headers",
+                "Content-Length,ETag,x-cos-meta-author",
+            ),
+            ("Access-Control-Max-Age", "600"),
+            ("Server", "tencent-cos"),
+        ],
+        &[],
+    );
+
+    // Exchanges 2 and 4 need a `*` rule for GET/HEAD with an explicit list.
+    put_cors(
+        addr,
+        &format!("<CORSConfiguration>{RULE_STAR}</CORSConfiguration>"),
+    )
+    .await;
+    let r = parse(&raw(addr, b"OPTIONS /exampleobject HTTP/1.1\r\nHost: examplebucket-1250000000.cos.ap-beijing.myqcloud.com\r\nDate: Thu, 09 Jul 2020 14:49:22 GMT\r\nOrigin: https://example.com\r\nAccess-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: range\r\nConnection: close\r\n\r\n").await);
+    assert_eq!(r.status, 200);
+    assert_headers(
+        &r,
+        &[
+            ("Content-Length", "0"),
+            ("Access-Control-Allow-Headers", "range,x-cos-server-side-encryption-customer-algorithm,x-cos-server-side-encryption-customer-key,x-cos-server-side-encryption-customer-key-md5"),
+            ("Access-Control-Allow-Methods", "GET,HEAD"),
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Expose-Headers", "Content-Length,ETag,x-cos-meta-author"),
+            ("Access-Control-Max-Age", "600"),
+            ("Server", "tencent-cos"),
+        ],
+        &["Access-Control-Allow-Credentials"],
+    );
+
+    let bytes = raw(addr, b"OPTIONS /exampleobject HTTP/1.1\r\nHost: examplebucket-1250000000.cos.ap-beijing.myqcloud.com\r\nDate: Thu, 09 Jul 2020 11:45:26 GMT\r\nOrigin: https://example.com\r\nAccess-Control-Request-Method: PUT\r\nConnection: close\r\n\r\n").await;
+    let r = parse(&bytes);
+    assert_eq!(r.status, 403);
+    assert_headers(
+        &r,
+        &[
+            ("Content-Type", "application/xml"),
+            ("Server", "tencent-cos"),
+        ],
+        &[
+            "Access-Control-Allow-Origin",
+            "Access-Control-Allow-Methods",
+        ],
+    );
+    let request_id = r
+        .header("x-cos-request-id")
+        .expect("request id")
+        .to_string();
+    let trace_id = r.header("x-cos-trace-id").expect("trace id").to_string();
+    // Same shapes as the seed's: 44 base64 characters; 172 for the trace id.
+    assert_eq!(request_id.len(), 44);
+    assert_eq!(trace_id.len(), 172);
+    let expected_body = format!(
+        "<?xml version='1.0' encoding='utf-8' ?><Error><Code>AccessForbidden</Code><Message>{FORBIDDEN}</Message><Resource>examplebucket-1250000000.cos.ap-beijing.myqcloud.com/exampleobject</Resource><RequestId>{request_id}</RequestId><TraceId>{trace_id}</TraceId></Error>"
+    );
+    assert_eq!(r.body, expected_body);
+    assert_eq!(
+        r.header("Content-Length"),
+        Some(expected_body.len().to_string().as_str())
+    );
+    // With the seed's own ids, the body is the seed's byte for byte.
+    let seed_body = expected_body
+        .replace(&request_id, "NWYwNzAzNTZfNzNjODJhMDlfMzRiM2ZfMThjMjk4****")
+        .replace(&trace_id, "OGVmYzZiMmQzYjA2OWNhODk0NTRkMTBiOWVmMDAxODc0OWRkZjk0ZDM1NmI1M2E2MTRlY2MzZDhmNmI5MWI1OWE4OGMxZjNjY2JiNTBmMTVmMWY1MzAzYzkyZGQ2ZWM4OWM4Y2M5MzI5ZmUzN2FjZDk1OTRjYWI5Yjg5OTJlZDA=");
+    let seed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/seed-003-exchange-4-body.xml"
+    ))
+    .expect("test vector");
+    assert_eq!(seed_body, seed.trim_end());
+}
+
+fn assert_no_5xx(bytes: &[u8], what: &str) -> u16 {
+    let r = parse(bytes);
+    assert!(r.status < 500, "{what}: {} {}", r.status, r.body);
+    r.status
+}
+
+#[tokio::test]
+async fn bad_input_never_gets_5xx() {
+    let served = serve("cos");
+    let addr = served.addr;
+    let h = format!("Host: {HOST}\r\n");
+
+    // Malformed XML.
+    let body = "<CORSConfiguration><CORSRule>";
+    let req = format!(
+        "PUT /?cors HTTP/1.1\r\n{h}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    assert_eq!(
+        assert_no_5xx(&raw(addr, req.as_bytes()).await, "malformed XML"),
+        400
+    );
+
+    // A 1 MB body to ?cors.
+    let big = vec![b'<'; 1024 * 1024];
+    let mut req = format!(
+        "PUT /?cors HTTP/1.1\r\n{h}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        big.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(&big);
+    let r = raw(addr, &req).await;
+    assert_eq!(assert_no_5xx(&r, "1 MB body"), 400);
+    assert!(parse(&r).body.contains("<Code>EntityTooLarge</Code>"));
+
+    // A 20 MB object body: over the emulator's read limit.
+    let huge = vec![b'x'; 20 * 1024 * 1024];
+    let mut req = format!(
+        "PUT /big HTTP/1.1\r\n{h}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        huge.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(&huge);
+    let mut s = TcpStream::connect(addr).await.expect("connect");
+    // The server may answer and close before the whole body is written.
+    let _ = s.write_all(&req).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
+    assert_eq!(assert_no_5xx(&out, "20 MB body"), 400);
+
+    // No Host header at all (HTTP/1.0 allows it): path-style routing.
+    let r = raw(
+        addr,
+        b"GET /examplebucket-1250000000/?cors HTTP/1.0\r\n\r\n",
+    )
+    .await;
+    assert_eq!(assert_no_5xx(&r, "missing Host"), 404);
+    let r = raw(addr, b"OPTIONS /nobucket/key HTTP/1.0\r\nOrigin: https://a\r\nAccess-Control-Request-Method: GET\r\n\r\n").await;
+    assert_eq!(assert_no_5xx(&r, "missing Host, unknown bucket"), 404);
+
+    // Methods the API does not have.
+    for m in ["FOO", "PATCH", "TRACE", "CONNECTX"] {
+        let req = format!("{m} /exampleobject HTTP/1.1\r\n{h}Connection: close\r\n\r\n");
+        assert_eq!(
+            assert_no_5xx(&raw(addr, req.as_bytes()).await, m),
+            405,
+            "{m}"
+        );
+    }
+
+    // Non-UTF-8 header values, on a preflight and on an actual request.
+    put_cors(
+        addr,
+        &format!("<CORSConfiguration>{RULE_STAR}</CORSConfiguration>"),
+    )
+    .await;
+    let mut req = format!("OPTIONS /k HTTP/1.1\r\n{h}Origin: https://").into_bytes();
+    req.extend_from_slice(b"\xC3\x28bad\xff\xfe\r\nAccess-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: ra\xffnge\r\nConnection: close\r\n\r\n");
+    assert_eq!(
+        assert_no_5xx(&raw(addr, &req).await, "non-UTF-8 preflight"),
+        403
+    );
+    let mut req = format!("GET /k HTTP/1.1\r\n{h}Connection: close\r\nOrigin: ").into_bytes();
+    req.extend_from_slice(b"\xff\xfe\xfd\r\n\r\n");
+    assert_no_5xx(&raw(addr, &req).await, "non-UTF-8 Origin on GET");
+
+    // Garbage instead of HTTP: hyper answers 400 or closes; either way the
+    // server lives on.
+    let r = raw(addr, b"\x00\x01\x02 not http at all\r\n\r\n").await;
+    if !r.is_empty() {
+        assert_no_5xx(&r, "garbage");
+    }
+    // Percent-escapes that decode to invalid UTF-8, odd queries.
+    for target in [
+        "/%ff%fe?cors",
+        "/%zz%",
+        "/?cors&cors=1&&=",
+        "/a/../../b",
+        "//",
+        "/?&",
+    ] {
+        let req = format!("GET {target} HTTP/1.1\r\n{h}Connection: close\r\n\r\n");
+        assert_no_5xx(&raw(addr, req.as_bytes()).await, target);
+    }
+    // Bad Content-MD5 on an object, bad multipart on POST.
+    let req = format!(
+        "PUT /o HTTP/1.1\r\n{h}Content-MD5: !!!\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx"
+    );
+    assert_eq!(
+        assert_no_5xx(&raw(addr, req.as_bytes()).await, "bad md5"),
+        400
+    );
+    let req = format!("POST / HTTP/1.1\r\n{h}Content-Type: multipart/form-data; boundary=zz\r\nContent-Length: 7\r\nConnection: close\r\n\r\n--zz\r\nx");
+    assert_eq!(
+        assert_no_5xx(&raw(addr, req.as_bytes()).await, "bad multipart"),
+        400
+    );
+
+    // Still alive and correct afterwards.
+    let r = raw(
+        addr,
+        format!("GET /?cors HTTP/1.1\r\n{h}Connection: close\r\n\r\n").as_bytes(),
+    )
+    .await;
+    assert_eq!(parse(&r).status, 200);
+}
+
+/// 10,000 connections, each with one preflight, at most 256 open at once:
+/// every one is answered, none with a 5xx.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_connections() {
+    let served = serve("cos");
+    let addr = served.addr;
+    put_cors(
+        addr,
+        &format!("<CORSConfiguration>{RULE_STAR}</CORSConfiguration>"),
+    )
+    .await;
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(256));
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..10_000u32 {
+        let permit = sem.clone().acquire_owned().await.expect("semaphore");
+        set.spawn(async move {
+            let _permit = permit;
+            let req = format!(
+                "OPTIONS /k{i} HTTP/1.1\r\nHost: {HOST}\r\nOrigin: https://o{i}.example\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n"
+            );
+            parse(&raw(addr, req.as_bytes()).await).status
+        });
+    }
+    let mut ok = 0;
+    while let Some(status) = set.join_next().await {
+        assert_eq!(status.expect("task"), 200);
+        ok += 1;
+    }
+    assert_eq!(ok, 10_000);
+}
