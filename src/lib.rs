@@ -4,6 +4,7 @@
 //! The crate is a pure core ([`model`]) inside an I/O shell ([`emulator`],
 //! [`target`], [`runner`]). See ARCHITECTURE.md for the map.
 
+pub mod bench;
 pub mod case;
 pub mod diff;
 pub mod emulator;

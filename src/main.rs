@@ -48,6 +48,25 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         jobs: usize,
     },
+    /// Measure the emulator's preflight requests/s beside a bare hyper server.
+    ///
+    /// Both run in this process on one worker thread each; the load comes
+    /// from a third thread over loopback. `--peer LABEL=http://HOST:PORT/BUCKET`
+    /// times another server (moto, s3rver, ...) with the same preflight.
+    Bench {
+        /// Keep-alive connections.
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        /// Measured seconds per server.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Interleaved windows the measured seconds are split into.
+        #[arg(long, default_value_t = 5)]
+        rounds: u32,
+        /// Another server to time: LABEL=http://HOST:PORT/BUCKET (path-style).
+        #[arg(long = "peer")]
+        peers: Vec<String>,
+    },
     /// Run the COS emulator as a standalone HTTP server.
     ///
     /// Prints `listening on http://IP:PORT` as its first line on stdout, then
@@ -87,6 +106,12 @@ fn real_main() -> Result<ExitCode> {
             filter,
             jobs,
         } => run(&paths, &target, &filter, jobs),
+        Command::Bench {
+            connections,
+            seconds,
+            rounds,
+            peers,
+        } => bench(connections, seconds, rounds, &peers),
         Command::Serve {
             listen,
             profile,
@@ -198,10 +223,63 @@ fn run(paths: &[PathBuf], target: &str, filters: &[String], jobs: usize) -> Resu
             writeln!(out, "{}", o.report())?;
         }
     }
+    // Every normalisation that forgave something, counted over all steps.
+    let mut applied: std::collections::BTreeMap<&str, usize> = Default::default();
+    for o in &outcomes {
+        for s in &o.steps {
+            for (n, _) in &s.comparison.applied {
+                *applied.entry(n.name()).or_default() += 1;
+            }
+        }
+    }
+    if !applied.is_empty() {
+        let list: Vec<String> = applied.iter().map(|(n, c)| format!("{n} ×{c}")).collect();
+        writeln!(
+            out,
+            "normalised: {} (per case, `exact:` turns any of them off)",
+            list.join(", ")
+        )?;
+    }
     writeln!(out, "{passed} passed, {failed} failed")?;
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn bench(connections: usize, seconds: u64, rounds: u32, peers: &[String]) -> Result<ExitCode> {
+    use coscors::bench::{self, BenchConfig, Peer};
+    let peers = peers
+        .iter()
+        .map(|p| {
+            let (label, url) = p.split_once('=').ok_or_else(|| {
+                anyhow::anyhow!("--peer {p:?}: expected LABEL=http://HOST:PORT/BUCKET")
+            })?;
+            let rest = url
+                .strip_prefix("http://")
+                .ok_or_else(|| anyhow::anyhow!("--peer {p:?}: only http:// URLs"))?;
+            let (authority, bucket) = rest.split_once('/').unwrap_or((rest, ""));
+            let addr = std::net::ToSocketAddrs::to_socket_addrs(authority)
+                .with_context(|| format!("resolving {authority}"))?
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("{authority} resolves to nothing"))?;
+            Ok(Peer {
+                label: label.to_string(),
+                addr,
+                host: authority.to_string(),
+                target: format!("/{}/exampleobject", bucket.trim_matches('/')),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let config = BenchConfig {
+        connections,
+        duration: std::time::Duration::from_secs(seconds),
+        warmup: std::time::Duration::from_millis(300),
+        rounds,
+        peers,
+    };
+    let results = bench::run(&config)?;
+    print!("{}", bench::render(&config, &results));
+    Ok(ExitCode::SUCCESS)
 }

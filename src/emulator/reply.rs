@@ -75,11 +75,11 @@ impl Reply {
 
     pub fn cors(mut self, cors: Option<&CorsHeaders>) -> Self {
         if let Some(c) = cors {
-            for (name, value) in c.pairs() {
-                if let Ok(v) = HeaderValue::from_str(&value) {
+            c.for_each(|name, value| {
+                if let Ok(v) = HeaderValue::from_str(value) {
                     self.cors.push((HeaderName::from_static(lower(name)), v));
                 }
-            }
+            });
         }
         self
     }
@@ -102,9 +102,7 @@ impl Reply {
         for (name, value) in self.headers.into_iter().chain(self.cors) {
             h.append(name, value);
         }
-        if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now())) {
-            h.insert(DATE, v);
-        }
+        h.insert(DATE, cached_date());
         let (server, id_header, trace_header) = match profile {
             Profile::Cos => ("tencent-cos", "x-cos-request-id", "x-cos-trace-id"),
             Profile::S3 => ("AmazonS3", "x-amz-request-id", "x-amz-id-2"),
@@ -118,6 +116,31 @@ impl Reply {
         }
         resp
     }
+}
+
+/// `Date`, formatted once a second per thread: formatting it for every
+/// answer costs as much as the rest of a preflight.
+fn cached_date() -> HeaderValue {
+    use std::cell::RefCell;
+    use std::time::UNIX_EPOCH;
+    thread_local! {
+        static CACHE: RefCell<(u64, Option<HeaderValue>)> = const { RefCell::new((u64::MAX, None)) };
+    }
+    let now = SystemTime::now();
+    let secs = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != secs || c.1.is_none() {
+            let v = HeaderValue::from_str(&httpdate::fmt_http_date(now))
+                .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
+            *c = (secs, Some(v));
+        }
+        c.1.clone()
+            .unwrap_or_else(|| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
+    })
 }
 
 /// Header names in [`CorsHeaders::pairs`] are written in COS's case; hyper

@@ -54,31 +54,56 @@ pub struct CorsHeaders {
 }
 
 impl CorsHeaders {
-    /// The headers as (name, value) pairs, in the order COS writes them in
-    /// seed 003 (alphabetical), `Vary` last.
-    pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::with_capacity(7);
+    /// Call `f` with each header (name, value), in the order COS writes them
+    /// in seed 003 (alphabetical), `Vary` last. Borrowing, for the hot path.
+    pub fn for_each(&self, mut f: impl FnMut(&'static str, &str)) {
+        let mut age = itoa_buf();
         if self.allow_credentials {
-            out.push(("Access-Control-Allow-Credentials", "true".to_string()));
+            f("Access-Control-Allow-Credentials", "true");
         }
         if let Some(h) = &self.allow_headers {
-            out.push(("Access-Control-Allow-Headers", h.clone()));
+            f("Access-Control-Allow-Headers", h);
         }
         if let Some(m) = &self.allow_methods {
-            out.push(("Access-Control-Allow-Methods", m.clone()));
+            f("Access-Control-Allow-Methods", m);
         }
-        out.push(("Access-Control-Allow-Origin", self.allow_origin.clone()));
+        f("Access-Control-Allow-Origin", &self.allow_origin);
         if let Some(e) = &self.expose_headers {
-            out.push(("Access-Control-Expose-Headers", e.clone()));
+            f("Access-Control-Expose-Headers", e);
         }
         if let Some(a) = self.max_age {
-            out.push(("Access-Control-Max-Age", a.to_string()));
+            f("Access-Control-Max-Age", fmt_u64(&mut age, a));
         }
         if let Some(v) = self.vary {
-            out.push(("Vary", v.to_string()));
+            f("Vary", v);
         }
+    }
+
+    /// The headers as owned (name, value) pairs, in [`Self::for_each`]'s order.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::with_capacity(7);
+        self.for_each(|n, v| out.push((n, v.to_string())));
         out
     }
+}
+
+fn itoa_buf() -> [u8; 20] {
+    [0u8; 20]
+}
+
+/// Format a u64 into `buf` without allocating.
+fn fmt_u64(buf: &mut [u8; 20], mut n: u64) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
 fn forbidden() -> ApiError {

@@ -1,0 +1,371 @@
+//! `coscors bench`: the emulator's preflight throughput beside a bare hyper
+//! server answering a fixed response, measured in one run on one machine.
+//!
+//! Each server runs on a runtime of its own with one worker thread; the load
+//! comes from another single-threaded runtime over loopback keep-alive
+//! connections, so on a 2-core machine server and load each get a core.
+//! Figures are only comparable inside one run: the ratio is the result.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context as _, Result};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::emulator::{self, EmulatorConfig, DEFAULT_BUCKET, DEFAULT_REGION};
+use crate::model::{content_md5_of, Profile};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    pub connections: usize,
+    pub duration: Duration,
+    pub warmup: Duration,
+    /// The measured time of each server is split into this many windows,
+    /// taken in turn (bare, emulator, peers, bare, ...), so that a change in
+    /// the machine's load during the run falls on every server alike.
+    pub rounds: u32,
+    /// Other servers to time with the same preflight: (label, http://host:port, bucket path prefix).
+    pub peers: Vec<Peer>,
+}
+
+/// An external server to time beside ours.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub label: String,
+    pub addr: SocketAddr,
+    /// `Host` header to send.
+    pub host: String,
+    /// Request target of the preflight.
+    pub target: String,
+}
+
+/// One measured server.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    pub label: String,
+    pub requests: u64,
+    pub errors: u64,
+    pub statuses: Vec<(u16, u64)>,
+    pub elapsed: Duration,
+}
+
+impl Measurement {
+    pub fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+const ORIGIN: &str = "https://example.com";
+
+/// The CORS configuration the emulator answers from: seed 003 exchange 1's rule.
+const CORS_XML: &str = "<CORSConfiguration><CORSRule><AllowedOrigin>https://example.com</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>DELETE</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>Content-Length</ExposeHeader><ExposeHeader>ETag</ExposeHeader><ExposeHeader>x-cos-meta-author</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule></CORSConfiguration>";
+
+fn single_thread_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("starting a tokio runtime")
+}
+
+/// A bare hyper server answering every request with the same fixed
+/// response (the headers of seed 003 exchange 1's answer).
+async fn bare_hyper(listener: TcpListener) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(async move {
+            let svc = service_fn(|_req: Request<hyper::body::Incoming>| async {
+                let mut r = Response::new(Full::new(Bytes::new()));
+                let h = r.headers_mut();
+                for (n, v) in [
+                    ("access-control-allow-credentials", "true"),
+                    (
+                        "access-control-allow-headers",
+                        "content-md5,content-type,x-cos-meta-author",
+                    ),
+                    ("access-control-allow-methods", "PUT,GET,POST,DELETE,HEAD"),
+                    ("access-control-allow-origin", ORIGIN),
+                    (
+                        "access-control-expose-headers",
+                        "Content-Length,ETag,x-cos-meta-author",
+                    ),
+                    ("access-control-max-age", "600"),
+                    ("server", "tencent-cos"),
+                    (
+                        "x-cos-request-id",
+                        "NWYwNzJlNzJfODRjOTJhMDlfMjU0MWNfMTNmZDM5MTI0",
+                    ),
+                ] {
+                    h.insert(n, hyper::header::HeaderValue::from_static(v));
+                }
+                Ok::<_, Infallible>(r)
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}
+
+/// Run the benchmark and return one measurement per server, bare hyper first.
+pub fn run(config: &BenchConfig) -> Result<Vec<Measurement>> {
+    let bare_rt = single_thread_runtime()?;
+    let bare_addr = bare_rt.block_on(async {
+        let l = TcpListener::bind("127.0.0.1:0").await?;
+        let a = l.local_addr()?;
+        tokio::spawn(bare_hyper(l));
+        anyhow::Ok(a)
+    })?;
+    let emu_rt = single_thread_runtime()?;
+    let emu = emu_rt.block_on(emulator::spawn(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        EmulatorConfig {
+            profile: Profile::Cos,
+            region: DEFAULT_REGION.into(),
+            buckets: vec![DEFAULT_BUCKET.into()],
+        },
+    ))?;
+    let host = format!("{DEFAULT_BUCKET}.cos.{DEFAULT_REGION}.myqcloud.com");
+    let load_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    load_rt.block_on(put_cors(emu.addr, &host))?;
+    let mut servers = vec![
+        Peer {
+            label: "bare hyper, fixed response".into(),
+            addr: bare_addr,
+            host: host.clone(),
+            target: "/exampleobject".into(),
+        },
+        Peer {
+            label: "coscors emulator (cos)".into(),
+            addr: emu.addr,
+            host: host.clone(),
+            target: "/exampleobject".into(),
+        },
+    ];
+    servers.extend(config.peers.iter().cloned());
+    let rounds = config.rounds.max(1);
+    let window = config.duration / rounds;
+    let mut out: Vec<Measurement> = servers
+        .iter()
+        .map(|s| Measurement {
+            label: s.label.clone(),
+            requests: 0,
+            errors: 0,
+            statuses: Vec::new(),
+            elapsed: Duration::ZERO,
+        })
+        .collect();
+    for _ in 0..rounds {
+        for (s, total) in servers.iter().zip(out.iter_mut()) {
+            let m = load_rt.block_on(measure(s, config, window))?;
+            total.requests += m.requests;
+            total.errors += m.errors;
+            total.elapsed += m.elapsed;
+            for (status, n) in m.statuses {
+                match total.statuses.iter_mut().find(|(s, _)| *s == status) {
+                    Some((_, c)) => *c += n,
+                    None => total.statuses.push((status, n)),
+                }
+            }
+        }
+    }
+    drop(emu);
+    Ok(out)
+}
+
+async fn put_cors(addr: SocketAddr, host: &str) -> Result<()> {
+    let mut sender = connect(addr).await?;
+    let req = Request::put("/?cors")
+        .header("host", host)
+        .header("content-type", "application/xml")
+        .header("content-md5", content_md5_of(CORS_XML.as_bytes()))
+        .body(Full::new(Bytes::from_static(CORS_XML.as_bytes())))?;
+    let resp = sender.send_request(req).await?;
+    anyhow::ensure!(resp.status() == 200, "PUT ?cors answered {}", resp.status());
+    Ok(())
+}
+
+type Sender<B> = hyper::client::conn::http1::SendRequest<B>;
+
+async fn connect<B>(addr: SocketAddr) -> Result<Sender<B>>
+where
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let stream = TcpStream::connect(addr)
+        .await
+        .with_context(|| format!("connecting to {addr}"))?;
+    stream.set_nodelay(true).ok();
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    Ok(sender)
+}
+
+async fn measure(server: &Peer, config: &BenchConfig, window: Duration) -> Result<Measurement> {
+    let count = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let counting = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let statuses = Arc::new(std::sync::Mutex::new(
+        std::collections::BTreeMap::<u16, u64>::new(),
+    ));
+    let mut tasks = Vec::new();
+    for _ in 0..config.connections.max(1) {
+        let (count, errors, counting, stop, statuses) = (
+            count.clone(),
+            errors.clone(),
+            counting.clone(),
+            stop.clone(),
+            statuses.clone(),
+        );
+        let s = server.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut sender: Option<Sender<Empty<Bytes>>> = None;
+            while !stop.load(Ordering::Relaxed) {
+                if sender.as_ref().is_none_or(|s| s.is_closed()) {
+                    match connect(s.addr).await {
+                        Ok(c) => sender = Some(c),
+                        Err(_) => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                            continue;
+                        }
+                    }
+                }
+                let Some(tx) = sender.as_mut() else { continue };
+                if tx.ready().await.is_err() {
+                    sender = None;
+                    continue;
+                }
+                let req = Request::options(s.target.as_str())
+                    .header("host", s.host.as_str())
+                    .header("origin", ORIGIN)
+                    .header("access-control-request-method", "PUT")
+                    .header(
+                        "access-control-request-headers",
+                        "content-md5,content-type,x-cos-meta-author",
+                    )
+                    .body(Empty::<Bytes>::new());
+                let Ok(req) = req else { break };
+                match tx.send_request(req).await {
+                    Ok(resp) => {
+                        let status = resp.status().as_u16();
+                        let ok = resp.into_body().collect().await.is_ok();
+                        if counting.load(Ordering::Relaxed) {
+                            if ok {
+                                count.fetch_add(1, Ordering::Relaxed);
+                                if let Ok(mut m) = statuses.lock() {
+                                    *m.entry(status).or_default() += 1;
+                                }
+                            } else {
+                                errors.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    Err(_) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        sender = None;
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(config.warmup).await;
+    count.store(0, Ordering::Relaxed);
+    errors.store(0, Ordering::Relaxed);
+    counting.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(window).await;
+    let requests = count.load(Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    counting.store(false, Ordering::Relaxed);
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+    }
+    let statuses = statuses
+        .lock()
+        .map_err(|_| anyhow!("status counter poisoned"))?
+        .iter()
+        .map(|(k, v)| (*k, *v))
+        .collect();
+    Ok(Measurement {
+        label: server.label.clone(),
+        requests,
+        errors: errors.load(Ordering::Relaxed),
+        statuses,
+        elapsed,
+    })
+}
+
+/// A line naming this machine: CPU model, cores, memory.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map(|kb| format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "unknown memory".into());
+    format!("{cpu}, {cores} cores, {mem}")
+}
+
+/// The report table.
+pub fn render(config: &BenchConfig, results: &[Measurement]) -> String {
+    let mut out = format!(
+        "machine: {}\nload: {} keep-alive connections over loopback, {:?} per server in {} interleaved windows (each after {:?} warm-up); one OPTIONS preflight (seed 003 exchange 1)\n\n",
+        machine(),
+        config.connections,
+        config.duration,
+        config.rounds.max(1),
+        config.warmup
+    );
+    let base = results.first().map(Measurement::rate).unwrap_or(0.0);
+    out.push_str(&format!(
+        "{:<34} {:>12} {:>10} {:>8}  statuses\n",
+        "server", "req/s", "vs bare", "errors"
+    ));
+    for m in results {
+        let statuses: Vec<String> = m.statuses.iter().map(|(s, n)| format!("{s}×{n}")).collect();
+        out.push_str(&format!(
+            "{:<34} {:>12.0} {:>9.2}× {:>8}  {}\n",
+            m.label,
+            m.rate(),
+            if base > 0.0 { m.rate() / base } else { 0.0 },
+            m.errors,
+            statuses.join(" ")
+        ));
+    }
+    out
+}
