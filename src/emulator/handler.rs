@@ -8,7 +8,12 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use hyper::header::{HeaderMap, HOST};
+use std::borrow::Cow;
+
+use hyper::header::{
+    HeaderMap, HeaderName, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD,
+    CONTENT_TYPE, HOST, ORIGIN,
+};
 use hyper::Method;
 use md5::{Digest, Md5};
 
@@ -38,10 +43,13 @@ pub struct Request<'a> {
 
 /// A header as text. Non-UTF-8 bytes are replaced rather than refused, so a
 /// garbled `Origin` simply matches no specific origin.
-fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<std::borrow::Cow<'h, str>> {
+fn header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<Cow<'h, str>> {
     let mut values = headers.get_all(name).iter();
     let first = values.next()?;
-    let mut text = String::from_utf8_lossy(first.as_bytes());
+    let mut text = match first.to_str() {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(first.as_bytes()),
+    };
     // A repeated field is one comma-separated list (RFC 9110 §5.3).
     for more in values {
         let t = text.to_mut();
@@ -51,10 +59,14 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<std::borrow::Cow<'h,
     Some(text)
 }
 
+/// `Content-MD5` (no constant in `http`).
+static CONTENT_MD5: HeaderName = HeaderName::from_static("content-md5");
+
 /// Answer one request.
 pub fn handle(emu: &Emulator, req: Request<'_>) -> HttpResponse {
     let profile = emu.config.profile;
-    let request_id = emu.ids.request_id();
+    let id = emu.ids.request_id();
+    let request_id = id.as_str();
     let host = req
         .headers
         .get(HOST)
@@ -64,14 +76,14 @@ pub fn handle(emu: &Emulator, req: Request<'_>) -> HttpResponse {
     let ctx = Ctx {
         emu,
         profile,
-        request_id: &request_id,
+        request_id,
         route: &route,
     };
     let reply = match dispatch(&ctx, &req) {
         Ok(reply) => reply,
         Err(e) => ctx.error(&e),
     };
-    reply.finish(profile, &request_id)
+    reply.finish(profile, request_id)
 }
 
 struct Ctx<'a> {
@@ -124,7 +136,7 @@ fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
     }
     // CORS headers of an actual request go on every answer to it, errors
     // included, so that a browser can read the error.
-    let origin = header(req.headers, "origin");
+    let origin = header(req.headers, &ORIGIN);
     let cors_headers = cors.as_ref().and_then(|c| {
         model::actual_request(
             c.as_deref(),
@@ -152,9 +164,9 @@ fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
 /// OPTIONS on any key or sub-resource of a bucket (436/8288: "OPTIONS / or
 /// OPTIONS /?lifecycle").
 fn preflight(ctx: &Ctx<'_>, req: &Request<'_>, cors: Option<&CorsConfiguration>) -> Reply {
-    let origin = header(req.headers, "origin");
-    let method = header(req.headers, "access-control-request-method");
-    let request_headers = header(req.headers, "access-control-request-headers");
+    let origin = header(req.headers, &ORIGIN);
+    let method = header(req.headers, &ACCESS_CONTROL_REQUEST_METHOD);
+    let request_headers = header(req.headers, &ACCESS_CONTROL_REQUEST_HEADERS);
     let question = Preflight {
         origin: origin.as_deref(),
         method: method.as_deref(),
@@ -263,7 +275,7 @@ fn cors_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
     match *req.method {
         Method::PUT => {
             let body = req.body.as_deref().unwrap_or_default();
-            let md5 = header(req.headers, "content-md5");
+            let md5 = header(req.headers, &CONTENT_MD5);
             let config = model::validate_put(body, md5.as_deref(), ctx.profile)?;
             let mut store = ctx.emu.store.write();
             let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
@@ -321,7 +333,7 @@ fn etag_of(body: &[u8]) -> String {
 }
 
 fn check_md5(req: &Request<'_>, body: &[u8]) -> Result<()> {
-    match header(req.headers, "content-md5") {
+    match header(req.headers, &CONTENT_MD5) {
         Some(md5) => model::check_content_md5(body, &md5),
         None => Ok(()),
     }
@@ -355,7 +367,7 @@ fn object_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
         Method::PUT => {
             let body = req.body.clone().unwrap_or_default();
             check_md5(req, &body)?;
-            let ct = header(req.headers, "content-type").map(|c| c.into_owned());
+            let ct = header(req.headers, &CONTENT_TYPE).map(|c| c.into_owned());
             let etag = put(ctx, bucket, key, body, ct)?;
             Ok(Reply::new(200).header("etag", etag))
         }
@@ -405,7 +417,7 @@ fn post_object(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> 
             "The body of your POST request is not well-formed multipart/form-data.",
         )
     };
-    let ct = header(req.headers, "content-type").ok_or_else(malformed)?;
+    let ct = header(req.headers, &CONTENT_TYPE).ok_or_else(malformed)?;
     let boundary = form::boundary(&ct).ok_or_else(malformed)?;
     let body = req.body.clone().unwrap_or_default();
     let fields = form::parse(&body, boundary).ok_or_else(malformed)?;

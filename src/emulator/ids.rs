@@ -31,6 +31,25 @@ impl Default for IdGenerator {
     }
 }
 
+/// A request id, kept on the stack.
+#[derive(Clone, Copy)]
+pub struct RequestId([u8; 44]);
+
+impl RequestId {
+    pub fn as_str(&self) -> &str {
+        // Base64 output is ASCII.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+/// Write `v` as lower-case hex, right-aligned and zero-padded, into `out`.
+fn hex(out: &mut [u8], mut v: u64) {
+    for b in out.iter_mut().rev() {
+        *b = b"0123456789abcdef"[(v & 0xf) as usize];
+        v >>= 4;
+    }
+}
+
 fn mix(mut x: u64) -> u64 {
     // splitmix64: cheap, well-distributed, no dependency.
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -40,23 +59,24 @@ fn mix(mut x: u64) -> u64 {
 }
 
 impl IdGenerator {
-    /// A fresh request id.
-    pub fn request_id(&self) -> String {
+    /// A fresh request id: base64 of `SSSSSSSS_RRRRRRRR_rrrrr_NNNNNNNNN`
+    /// (hex seconds, random, random, counter): 33 bytes, 44 characters.
+    pub fn request_id(&self) -> RequestId {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let secs = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
         let r = mix(self.seed ^ n);
-        let raw = format!(
-            "{:08x}_{:08x}_{:05x}_{:09x}",
-            secs as u32,
-            r as u32,
-            (r >> 32) & 0xfffff,
-            n & 0xf_ffff_ffff
-        );
-        // 33 bytes: 44 base64 characters without padding, as in seed 003.
-        B64.encode(raw)
+        let mut raw = [b'_'; 33];
+        hex(&mut raw[0..8], secs & 0xffff_ffff);
+        hex(&mut raw[9..17], r & 0xffff_ffff);
+        hex(&mut raw[18..23], (r >> 32) & 0xf_ffff);
+        hex(&mut raw[24..33], n & 0xf_ffff_ffff);
+        let mut out = [0u8; 44];
+        // 33 bytes always encode to exactly 44 characters.
+        let _ = B64.encode_slice(raw, &mut out);
+        RequestId(out)
     }
 
     /// A trace id for an error answer.
@@ -80,8 +100,8 @@ mod tests {
     #[test]
     fn shapes_and_uniqueness() {
         let g = IdGenerator::default();
-        let a = g.request_id();
-        let b = g.request_id();
+        let a = g.request_id().as_str().to_string();
+        let b = g.request_id().as_str().to_string();
         assert_ne!(a, b);
         let decoded = String::from_utf8(B64.decode(&a).expect("base64")).expect("utf8");
         assert_eq!(decoded.split('_').count(), 4);

@@ -12,7 +12,9 @@ use bytes::Bytes;
 use http_body_util::Full;
 use std::time::SystemTime;
 
-use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, DATE, SERVER};
+use hyper::header::{
+    HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, DATE, SERVER,
+};
 use hyper::{Response, StatusCode};
 use quick_xml::escape::partial_escape as escape;
 
@@ -21,12 +23,12 @@ use crate::model::{ApiError, CorsHeaders, Profile};
 /// The response type of the emulator.
 pub type HttpResponse = Response<Full<Bytes>>;
 
-/// A response under construction.
+/// A response under construction. Headers go straight into the response's
+/// `HeaderMap` (one allocation), in the order they are added; the common
+/// headers follow in [`Reply::finish`].
 pub struct Reply {
     status: StatusCode,
-    content_type: Option<HeaderValue>,
-    headers: Vec<(HeaderName, HeaderValue)>,
-    cors: Vec<(HeaderName, HeaderValue)>,
+    headers: HeaderMap,
     trace_id: Option<HeaderValue>,
     body: Bytes,
     /// Set for HEAD: the length of the body that is not sent.
@@ -37,9 +39,7 @@ impl Reply {
     pub fn new(status: u16) -> Self {
         Reply {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-            content_type: None,
-            headers: Vec::new(),
-            cors: Vec::new(),
+            headers: HeaderMap::with_capacity(16),
             trace_id: None,
             body: Bytes::new(),
             head_length: None,
@@ -50,14 +50,15 @@ impl Reply {
     /// come from echoing a client's bytes) is left out rather than panicking.
     pub fn header(mut self, name: &'static str, value: impl AsRef<str>) -> Self {
         if let Ok(v) = HeaderValue::from_str(value.as_ref()) {
-            self.headers.push((HeaderName::from_static(name), v));
+            self.headers.append(HeaderName::from_static(name), v);
         }
         self
     }
 
     pub fn body(mut self, content_type: &'static str, body: impl Into<Bytes>) -> Self {
         self.body = body.into();
-        self.content_type = Some(HeaderValue::from_static(content_type));
+        self.headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         self
     }
 
@@ -73,35 +74,33 @@ impl Reply {
         self
     }
 
+    /// Add the CORS headers the model decided on.
     pub fn cors(mut self, cors: Option<&CorsHeaders>) -> Self {
         if let Some(c) = cors {
+            let h = &mut self.headers;
             c.for_each(|name, value| {
-                if let Ok(v) = HeaderValue::from_str(value) {
-                    self.cors.push((HeaderName::from_static(lower(name)), v));
-                }
+                let value = match value {
+                    "true" => HeaderValue::from_static("true"),
+                    other => match HeaderValue::from_str(other) {
+                        Ok(v) => v,
+                        Err(_) => return,
+                    },
+                };
+                h.append(cors_header_name(name), value);
             });
         }
         self
     }
 
-    /// Finish: add the common headers and build the hyper response.
-    ///
-    /// Headers are written in the order of seed 003: `Content-Type`,
-    /// `Content-Length`, the `Access-Control-*` headers, `Date`, `Server`,
-    /// `x-cos-request-id`, `x-cos-trace-id`.
+    /// Finish: add the common headers and build the hyper response:
+    /// `Content-Length`, `Date`, `Server`, `x-cos-request-id` and, on
+    /// errors, `x-cos-trace-id` (seed 003; COS "Common Response Headers").
     pub fn finish(self, profile: Profile, request_id: &str) -> HttpResponse {
         let len = self.head_length.unwrap_or(self.body.len());
         let mut resp = Response::new(Full::new(self.body));
         *resp.status_mut() = self.status;
-        let h = resp.headers_mut();
-        h.reserve(8 + self.headers.len() + self.cors.len());
-        if let Some(ct) = self.content_type {
-            h.insert(CONTENT_TYPE, ct);
-        }
+        let mut h = self.headers;
         h.insert(CONTENT_LENGTH, HeaderValue::from(len));
-        for (name, value) in self.headers.into_iter().chain(self.cors) {
-            h.append(name, value);
-        }
         h.insert(DATE, cached_date());
         let (server, id_header, trace_header) = match profile {
             Profile::Cos => ("tencent-cos", "x-cos-request-id", "x-cos-trace-id"),
@@ -114,6 +113,7 @@ impl Reply {
         if let Some(t) = self.trace_id {
             h.insert(HeaderName::from_static(trace_header), t);
         }
+        *resp.headers_mut() = h;
         resp
     }
 }
@@ -143,17 +143,17 @@ fn cached_date() -> HeaderValue {
     })
 }
 
-/// Header names in [`CorsHeaders::pairs`] are written in COS's case; hyper
-/// wants lower case for `from_static`.
-fn lower(name: &'static str) -> &'static str {
+/// The header name constant for a name [`CorsHeaders::for_each`] gives.
+fn cors_header_name(name: &'static str) -> HeaderName {
+    use hyper::header::*;
     match name {
-        "Access-Control-Allow-Credentials" => "access-control-allow-credentials",
-        "Access-Control-Allow-Headers" => "access-control-allow-headers",
-        "Access-Control-Allow-Methods" => "access-control-allow-methods",
-        "Access-Control-Allow-Origin" => "access-control-allow-origin",
-        "Access-Control-Expose-Headers" => "access-control-expose-headers",
-        "Access-Control-Max-Age" => "access-control-max-age",
-        _ => "vary",
+        "Access-Control-Allow-Credentials" => ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        "Access-Control-Allow-Headers" => ACCESS_CONTROL_ALLOW_HEADERS,
+        "Access-Control-Allow-Methods" => ACCESS_CONTROL_ALLOW_METHODS,
+        "Access-Control-Allow-Origin" => ACCESS_CONTROL_ALLOW_ORIGIN,
+        "Access-Control-Expose-Headers" => ACCESS_CONTROL_EXPOSE_HEADERS,
+        "Access-Control-Max-Age" => ACCESS_CONTROL_MAX_AGE,
+        _ => VARY,
     }
 }
 
