@@ -10,4 +10,5 @@ pub mod diff;
 pub mod emulator;
 pub mod model;
 pub mod runner;
+pub mod sign;
 pub mod target;
