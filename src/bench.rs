@@ -136,6 +136,7 @@ pub fn run(config: &BenchConfig) -> Result<Vec<Measurement>> {
             profile: Profile::Cos,
             region: DEFAULT_REGION.into(),
             buckets: vec![DEFAULT_BUCKET.into()],
+            credentials: None,
         },
     ))?;
     let host = format!("{DEFAULT_BUCKET}.cos.{DEFAULT_REGION}.myqcloud.com");

@@ -10,5 +10,7 @@ pub mod diff;
 pub mod emulator;
 pub mod model;
 pub mod runner;
+pub mod safety;
 pub mod sign;
+pub mod suite;
 pub mod target;

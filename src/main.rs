@@ -5,15 +5,15 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 
-use coscors::case::{self, LoadedCase};
 use coscors::emulator::{self, EmulatorConfig};
 use coscors::model::Profile;
-use coscors::runner::{self, Verdict};
+use coscors::runner::Verdict;
+use coscors::sign::Credentials;
+use coscors::suite::{self, SuiteOptions};
 use coscors::target::TargetSpec;
 
 #[derive(Parser)]
@@ -38,9 +38,20 @@ enum Command {
         /// Case files or directories (searched for *.yaml, `vendors/` skipped).
         #[arg(default_value = "cases")]
         paths: Vec<PathBuf>,
-        /// Target: `emulator` (default), `emulator-s3`, or http://host:port.
+        /// Target: `emulator` (default), `emulator-s3`, a name from the
+        /// targets file, or http://host:port.
         #[arg(long, env = "COSCORS_TARGET", default_value = "emulator")]
         target: String,
+        /// The targets file (default: $COSCORS_TARGETS, then ./targets.yaml).
+        #[arg(long)]
+        targets: Option<PathBuf>,
+        /// Where the run keeps the bucket's saved configuration.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run even if the bucket's CORS configuration cannot be read (and so
+        /// cannot be restored).
+        #[arg(long)]
+        i_own_this_bucket: bool,
         /// Run only cases whose id contains this text (repeat: any of them).
         #[arg(long)]
         filter: Vec<String>,
@@ -84,6 +95,26 @@ enum Command {
         /// Region used in error `Resource`s when the Host names none.
         #[arg(long, default_value = emulator::DEFAULT_REGION)]
         region: String,
+        /// Check signatures: the SecretId (AWS access key id) requests must be signed with.
+        #[arg(long, env = "COSCORS_EMULATOR_SECRET_ID", requires = "secret_key")]
+        secret_id: Option<String>,
+        /// The SecretKey (AWS secret access key) that goes with --secret-id.
+        #[arg(
+            long,
+            env = "COSCORS_EMULATOR_SECRET_KEY",
+            requires = "secret_id",
+            hide_env_values = true
+        )]
+        secret_key: Option<String>,
+        /// Temporary credentials: the token requests must carry
+        /// (`x-cos-security-token` / `x-amz-security-token`).
+        #[arg(
+            long,
+            env = "COSCORS_EMULATOR_SESSION_TOKEN",
+            requires = "secret_id",
+            hide_env_values = true
+        )]
+        session_token: Option<String>,
     },
 }
 
@@ -103,9 +134,22 @@ fn real_main() -> Result<ExitCode> {
         Command::Run {
             paths,
             target,
+            targets,
+            out,
+            i_own_this_bucket,
             filter,
             jobs,
-        } => run(&paths, &target, &filter, jobs),
+        } => {
+            let spec = TargetSpec::resolve(&target, targets.as_deref())?;
+            let opts = SuiteOptions {
+                paths,
+                filters: filter,
+                jobs,
+                out_dir: out.unwrap_or_else(suite::default_out_dir),
+                owned: i_own_this_bucket,
+            };
+            run(&spec, &opts)
+        }
         Command::Bench {
             connections,
             seconds,
@@ -117,14 +161,28 @@ fn real_main() -> Result<ExitCode> {
             profile,
             buckets,
             region,
-        } => serve(
-            listen,
-            EmulatorConfig {
-                profile,
-                region,
-                buckets,
-            },
-        ),
+            secret_id,
+            secret_key,
+            session_token,
+        } => {
+            let credentials = match (secret_id, secret_key) {
+                (Some(id), Some(secret)) => Some(Credentials {
+                    id,
+                    secret,
+                    token: session_token,
+                }),
+                _ => None,
+            };
+            serve(
+                listen,
+                EmulatorConfig {
+                    profile,
+                    region,
+                    buckets,
+                    credentials,
+                },
+            )
+        }
     }
 }
 
@@ -144,78 +202,28 @@ fn serve(listen: SocketAddr, config: EmulatorConfig) -> Result<ExitCode> {
         writeln!(out, "listening on {}", handle.url())?;
         out.flush()?;
         drop(out);
-        shutdown_signal().await;
+        suite::stop_signal().await;
         Ok(ExitCode::SUCCESS)
     })
 }
 
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
-fn run(paths: &[PathBuf], target: &str, filters: &[String], jobs: usize) -> Result<ExitCode> {
-    let spec = TargetSpec::resolve(target)?;
-    let files = case::discover(paths).context("finding case files")?;
-    let mut cases: Vec<LoadedCase> = Vec::new();
-    let mut load_errors = 0usize;
-    for f in &files {
-        match case::load_file(f) {
-            Ok(file) => cases.extend(file.cases),
-            Err(e) => {
-                eprintln!("{e}");
-                load_errors += 1;
-            }
-        }
-    }
-    if !filters.is_empty() {
-        cases.retain(|c| filters.iter().any(|f| c.id.contains(f.as_str())));
-    }
-    if cases.is_empty() && load_errors == 0 {
-        anyhow::bail!("no case matched (looked in {} file(s))", files.len());
-    }
-    let total = cases.len();
+fn run(spec: &TargetSpec, opts: &SuiteOptions) -> Result<ExitCode> {
     let progress = std::io::stderr().is_terminal();
-    let parallel = if spec.isolated() { jobs.max(1) } else { 1 };
-    let outcomes = runtime()?.block_on(async {
-        let spec = Arc::new(spec);
-        let sem = Arc::new(tokio::sync::Semaphore::new(parallel));
-        let mut set = tokio::task::JoinSet::new();
-        for (i, c) in cases.into_iter().enumerate() {
-            let (spec, sem) = (spec.clone(), sem.clone());
-            set.spawn(async move {
-                let _permit = sem.acquire_owned().await;
-                (i, runner::run_case(&spec, &c).await)
-            });
-        }
-        let mut done = Vec::with_capacity(total);
-        while let Some(r) = set.join_next().await {
-            let (i, outcome) = r.context("a case task panicked")?;
-            if progress {
-                eprint!("\r\x1b[2K[{}/{total}] {}", done.len() + 1, outcome.id);
-            }
-            done.push((i, outcome));
-        }
+    let result = runtime()?.block_on(suite::run(spec, opts, |i, total, o| {
         if progress {
-            eprint!("\r\x1b[2K");
+            eprint!("\r\x1b[2K[{i}/{total}] {}", o.id);
         }
-        done.sort_by_key(|(i, _)| *i);
-        anyhow::Ok(done.into_iter().map(|(_, o)| o).collect::<Vec<_>>())
-    })?;
-    let mut passed = 0usize;
-    let mut failed = load_errors;
+    }))?;
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    for e in &result.load_errors {
+        eprintln!("{e}");
+    }
     let mut out = std::io::stdout().lock();
-    for o in &outcomes {
+    let mut passed = 0usize;
+    let mut failed = result.load_errors.len();
+    for o in &result.outcomes {
         if o.verdict == Verdict::Pass {
             passed += 1;
         } else {
@@ -225,7 +233,7 @@ fn run(paths: &[PathBuf], target: &str, filters: &[String], jobs: usize) -> Resu
     }
     // Every normalisation that forgave something, counted over all steps.
     let mut applied: std::collections::BTreeMap<&str, usize> = Default::default();
-    for o in &outcomes {
+    for o in &result.outcomes {
         for s in &o.steps {
             for (n, _) in &s.comparison.applied {
                 *applied.entry(n.name()).or_default() += 1;
@@ -240,8 +248,35 @@ fn run(paths: &[PathBuf], target: &str, filters: &[String], jobs: usize) -> Resu
             list.join(", ")
         )?;
     }
+    if result.interrupted {
+        writeln!(out, "interrupted after {} case(s)", result.outcomes.len())?;
+    }
+    if !result.leftover_keys.is_empty() {
+        writeln!(out, "could not delete: {}", result.leftover_keys.join(", "))?;
+    }
+    let mut restore_failed = false;
+    match &result.restore {
+        Some(Ok(())) => writeln!(
+            out,
+            "the bucket's CORS configuration was restored (saved copy in {})",
+            opts.out_dir.display()
+        )?,
+        Some(Err(e)) => {
+            restore_failed = true;
+            writeln!(
+                out,
+                "RESTORE FAILED: {e}; the saved configuration is in {}",
+                opts.out_dir.display()
+            )?
+        }
+        None => {}
+    }
+    if result.interrupted {
+        writeln!(out, "{passed} passed, {failed} failed")?;
+        return Ok(ExitCode::from(130));
+    }
     writeln!(out, "{passed} passed, {failed} failed")?;
-    Ok(if failed == 0 {
+    Ok(if failed == 0 && !restore_failed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -7,7 +7,9 @@ use anyhow::{Context as _, Result};
 use crate::case::{CorsSetup, LoadedCase, Step};
 use crate::diff::{self, Comparison};
 use crate::model::{content_md5_of, xml, Profile};
-use crate::target::{Observed, Session, TargetSpec};
+use std::sync::Arc;
+
+use crate::target::{Observed, Session, Shared, TargetSpec};
 
 /// How a case ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +90,7 @@ impl CaseOutcome {
 }
 
 /// Run one case on a target.
-pub async fn run_case(spec: &TargetSpec, case: &LoadedCase) -> CaseOutcome {
+pub async fn run_case(spec: &TargetSpec, shared: &Arc<Shared>, case: &LoadedCase) -> CaseOutcome {
     let started = Instant::now();
     let mut outcome = CaseOutcome {
         id: case.id.clone(),
@@ -100,7 +102,7 @@ pub async fn run_case(spec: &TargetSpec, case: &LoadedCase) -> CaseOutcome {
         duration: Duration::ZERO,
     };
     let result = async {
-        let session = Session::open(spec).await?;
+        let session = Session::open(spec, shared).await?;
         setup(&session, case).await?;
         for step in &case.case.steps {
             let s = run_step(&session, step, case).await?;
@@ -181,7 +183,13 @@ async fn run_step(session: &Session, step: &Step, case: &LoadedCase) -> Result<S
             body,
         )
         .await?;
-    let comparison = diff::compare(&step.expect, &observed, &case.case.exact);
+    let mut expect = step.expect.clone();
+    if let Some(e) = expect.error.as_mut() {
+        if let Some(r) = e.resource.as_mut() {
+            *r = session.expected_resource(r);
+        }
+    }
+    let comparison = diff::compare(&expect, &observed, &case.case.exact);
     Ok(StepOutcome {
         request_line,
         label: step.name.clone(),

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use coscors::case;
 use coscors::runner::{run_case, Verdict};
-use coscors::target::TargetSpec;
+use coscors::target::{Shared, TargetSpec};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
@@ -16,7 +16,7 @@ fn main() {
     let target = std::env::var("COSCORS_TARGET").unwrap_or_else(|_| "emulator".to_string());
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("cases");
     let mut trials = Vec::new();
-    let spec = match TargetSpec::resolve(&target) {
+    let spec = match TargetSpec::resolve(&target, None) {
         Ok(s) => Arc::new(s),
         Err(e) => {
             let msg = format!("{e:#}");
@@ -24,8 +24,16 @@ fn main() {
             libtest_mimic::run(&args, trials).exit();
         }
     };
+    let shared = match Shared::new(&spec) {
+        Ok(s) => s,
+        Err(e) => {
+            let msg = format!("{e:#}");
+            trials.push(Trial::test("target", move || Err(Failed::from(msg))));
+            libtest_mimic::run(&args, trials).exit();
+        }
+    };
     // One lock for targets where cases share a bucket.
-    let shared = Arc::new(Mutex::new(()));
+    let lock = Arc::new(Mutex::new(()));
     let files = case::discover(&[root]).unwrap_or_default();
     if files.is_empty() {
         trials.push(Trial::test("cases-present", || {
@@ -41,16 +49,16 @@ fn main() {
             }
             Ok(file) => {
                 for c in file.cases {
-                    let (spec, shared) = (spec.clone(), shared.clone());
+                    let (spec, shared, lock) = (spec.clone(), shared.clone(), lock.clone());
                     let id = c.id.clone();
                     trials.push(Trial::test(id, move || {
                         let _guard = (!spec.isolated())
-                            .then(|| shared.lock().unwrap_or_else(|p| p.into_inner()));
+                            .then(|| lock.lock().unwrap_or_else(|p| p.into_inner()));
                         let rt = tokio::runtime::Builder::new_current_thread()
                             .enable_all()
                             .build()
                             .map_err(|e| Failed::from(format!("tokio runtime: {e}")))?;
-                        let outcome = rt.block_on(run_case(&spec, &c));
+                        let outcome = rt.block_on(run_case(&spec, &shared, &c));
                         match outcome.verdict {
                             Verdict::Pass => Ok(()),
                             _ => Err(Failed::from(outcome.report())),

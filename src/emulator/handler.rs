@@ -20,7 +20,7 @@ use md5::{Digest, Md5};
 use super::reply::{self, HttpResponse, Reply};
 use super::route::{self, Route};
 use super::store::Object;
-use super::{form, Emulator};
+use super::{auth, form, Emulator};
 use crate::model::{
     self, xml, ApiError, CorsConfiguration, ErrorCode, Preflight, PreflightOutcome, Profile,
 };
@@ -125,7 +125,12 @@ fn no_such_bucket() -> ApiError {
 
 fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
     let route = ctx.route;
+    let authenticate = || match &ctx.emu.config.credentials {
+        Some(creds) => auth::check(creds, req, route),
+        None => Ok(()),
+    };
     let Some(bucket) = route.bucket.as_deref() else {
+        authenticate()?;
         return service(ctx, req);
     };
     // `None`: no such bucket; `Some(cors)`: the bucket's configuration.
@@ -145,7 +150,9 @@ fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
             ctx.profile,
         )
     });
-    let result = if req.body.is_none() {
+    let result = if let Err(e) = authenticate() {
+        Err(e)
+    } else if req.body.is_none() {
         Err(ApiError::new(
             ErrorCode::EntityTooLarge,
             format!("Your proposed upload exceeds the maximum allowed size of {MAX_REQUEST_BODY} bytes."),

@@ -7,6 +7,7 @@
 //! the fuzz target can drive it); [`reply`] writes COS's common headers and
 //! error XML; [`server`] is the tokio/hyper accept loop.
 
+mod auth;
 mod form;
 pub mod handler;
 mod ids;
@@ -29,6 +30,9 @@ pub struct EmulatorConfig {
     pub region: String,
     /// Buckets that exist from the start.
     pub buckets: Vec<String>,
+    /// When set, every request but a preflight must be signed with these
+    /// (COS or SigV4); unsigned ones are refused as on a private bucket.
+    pub credentials: Option<crate::sign::Credentials>,
 }
 
 impl Default for EmulatorConfig {
@@ -37,6 +41,7 @@ impl Default for EmulatorConfig {
             profile: Profile::Cos,
             region: DEFAULT_REGION.to_string(),
             buckets: vec![DEFAULT_BUCKET.to_string()],
+            credentials: None,
         }
     }
 }

@@ -43,6 +43,8 @@ pub enum ErrorCode {
     /// 403
     AccessDenied,
     /// 403
+    InvalidAccessKeyId,
+    /// 403
     SignatureDoesNotMatch,
     /// 403
     RequestTimeTooSkewed,
@@ -68,6 +70,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "MethodNotAllowed",
             ErrorCode::InvalidBucketName => "InvalidBucketName",
             ErrorCode::AccessDenied => "AccessDenied",
+            ErrorCode::InvalidAccessKeyId => "InvalidAccessKeyId",
             ErrorCode::SignatureDoesNotMatch => "SignatureDoesNotMatch",
             ErrorCode::RequestTimeTooSkewed => "RequestTimeTooSkewed",
         }
@@ -86,6 +89,7 @@ impl ErrorCode {
             | ErrorCode::InvalidBucketName => 400,
             ErrorCode::AccessForbidden
             | ErrorCode::AccessDenied
+            | ErrorCode::InvalidAccessKeyId
             | ErrorCode::SignatureDoesNotMatch
             | ErrorCode::RequestTimeTooSkewed => 403,
             ErrorCode::NoSuchCorsConfiguration | ErrorCode::NoSuchBucket | ErrorCode::NoSuchKey => {

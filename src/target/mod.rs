@@ -1,41 +1,43 @@
-//! Targets: where a case's requests go, and how they are addressed.
+//! Targets: where a case's requests go, how the bucket is addressed, how
+//! requests are signed, and how politely they are sent.
 //!
 //! Built in, with no configuration: `emulator` (the embedded emulator,
 //! profile `cos`, virtual-host addressing like COS) and `emulator-s3`
-//! (profile `s3`, path-style addressing like S3 peers). A target named by
-//! an `http://` URL is an endpoint reached over plain HTTP.
+//! (profile `s3`, path-style like S3 peers). Others come from the targets
+//! file ([`config`]) or are given as an `http://host:port` URL.
 
+pub mod config;
 pub mod wire;
 
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::time::Duration;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, bail, Context as _, Result};
 
 use crate::emulator::{self, EmulatorConfig, EmulatorHandle};
-use crate::model::Profile;
+use crate::model::{content_md5_of, Profile};
+use crate::sign::{self, Credentials};
+pub use config::{Addressing, CredentialEnv, SignerKind};
 pub use wire::{Observed, WireRequest};
-
-/// How the bucket is named in a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Addressing {
-    /// `Host: <bucket>.cos.<region>.myqcloud.com`, path is the key (COS).
-    VirtualHost,
-    /// `Host: <endpoint>`, path is `/<bucket>/<key>` (S3-style peers).
-    Path,
-}
 
 /// Where a target's requests go.
 #[derive(Debug, Clone)]
 pub enum Endpoint {
     /// A fresh embedded emulator for every case.
     Emulator,
-    /// A server reached over plain HTTP.
-    Http { addr: SocketAddr, authority: String },
+    /// A server at a URL.
+    Url {
+        https: bool,
+        /// `host[:port]` as written in the URL.
+        authority: String,
+        host: String,
+        port: u16,
+    },
 }
 
-/// A target: endpoint, bucket, addressing and the profile whose
-/// expectations apply to it.
+/// A target, fully resolved.
 #[derive(Debug, Clone)]
 pub struct TargetSpec {
     pub name: String,
@@ -44,56 +46,250 @@ pub struct TargetSpec {
     pub region: String,
     pub addressing: Addressing,
     pub profile: Profile,
+    pub vendor: Option<String>,
+    pub signer: SignerKind,
+    pub credential_env: Option<CredentialEnv>,
+    pub create_bucket: bool,
+    pub max_rps: Option<f64>,
+    pub retries: u32,
     pub timeout: Duration,
+    pub key_prefix: Option<String>,
 }
 
 impl TargetSpec {
-    /// Resolve a target name: a built-in, or an `http://host:port` URL
-    /// (path-style, profile `s3`, bucket from `COSCORS_BUCKET` or the
-    /// default).
-    pub fn resolve(name: &str) -> Result<TargetSpec> {
-        let emulator = |profile, addressing| TargetSpec {
+    fn emulator(name: &str, profile: Profile, addressing: Addressing) -> TargetSpec {
+        TargetSpec {
             name: name.to_string(),
             endpoint: Endpoint::Emulator,
             bucket: emulator::DEFAULT_BUCKET.to_string(),
             region: emulator::DEFAULT_REGION.to_string(),
             addressing,
             profile,
+            vendor: (profile == Profile::S3).then(|| "s3".to_string()),
+            signer: SignerKind::None,
+            credential_env: None,
+            create_bucket: false,
+            max_rps: None,
+            retries: 0,
             timeout: Duration::from_secs(30),
-        };
-        match name {
-            "emulator" => Ok(emulator(Profile::Cos, Addressing::VirtualHost)),
-            "emulator-s3" => Ok(emulator(Profile::S3, Addressing::Path)),
-            url if url.starts_with("http://") => {
-                let authority = url["http://".len()..].trim_end_matches('/').to_string();
-                if authority.contains('/') || authority.is_empty() {
-                    bail!("target URL {url:?} must be http://host:port with no path");
-                }
-                let addr = authority
-                    .to_socket_addrs()
-                    .with_context(|| format!("resolving {authority}"))?
-                    .next()
-                    .ok_or_else(|| anyhow!("{authority} resolves to no address"))?;
-                Ok(TargetSpec {
-                    name: name.to_string(),
-                    endpoint: Endpoint::Http { addr, authority },
-                    bucket: std::env::var("COSCORS_BUCKET")
-                        .unwrap_or_else(|_| emulator::DEFAULT_BUCKET.to_string()),
-                    region: emulator::DEFAULT_REGION.to_string(),
-                    addressing: Addressing::Path,
-                    profile: Profile::S3,
-                    timeout: Duration::from_secs(30),
-                })
-            }
-            other => bail!(
-                "unknown target {other:?}: built in are `emulator` and `emulator-s3`, or give an http://host:port URL"
-            ),
+            key_prefix: None,
         }
     }
 
-    /// Does every case get its own server (so cases may run in parallel)?
+    /// Resolve a target name: a built-in, an entry of the targets file, or
+    /// an `http(s)://host[:port]` URL (path-style, unsigned, profile `s3`,
+    /// bucket from `COSCORS_BUCKET`).
+    pub fn resolve(name: &str, targets_file: Option<&Path>) -> Result<TargetSpec> {
+        match name {
+            "emulator" => return Ok(Self::emulator(name, Profile::Cos, Addressing::VirtualHost)),
+            "emulator-s3" => return Ok(Self::emulator(name, Profile::S3, Addressing::Path)),
+            _ => {}
+        }
+        if let Some(path) = config::targets_path(targets_file) {
+            let entries = config::load(&path)?;
+            if let Some(e) = entries.get(name) {
+                let endpoint = parse_url(&e.endpoint)?;
+                let remote = matches!(&endpoint, Endpoint::Url { https: true, .. });
+                return Ok(TargetSpec {
+                    name: name.to_string(),
+                    endpoint,
+                    bucket: e.bucket.clone(),
+                    region: e.region.clone().unwrap_or_else(|| match e.profile {
+                        Profile::Cos => emulator::DEFAULT_REGION.to_string(),
+                        Profile::S3 => "us-east-1".to_string(),
+                    }),
+                    addressing: e.addressing,
+                    profile: e.profile,
+                    vendor: e.vendor.clone(),
+                    signer: e.signer,
+                    credential_env: e
+                        .credentials
+                        .clone()
+                        .or_else(|| CredentialEnv::default_for(e.signer)),
+                    create_bucket: e.create_bucket,
+                    max_rps: e.max_rps.filter(|r| *r > 0.0),
+                    retries: e.retries.unwrap_or(if remote { 3 } else { 1 }),
+                    timeout: Duration::from_secs(e.timeout_secs.unwrap_or(30)),
+                    key_prefix: e.key_prefix.clone(),
+                });
+            }
+            if !name.contains("://") {
+                bail!(
+                    "unknown target {name:?}: not built in (emulator, emulator-s3) and not in {}",
+                    path.display()
+                );
+            }
+        }
+        if name.starts_with("http://") || name.starts_with("https://") {
+            return Ok(TargetSpec {
+                name: name.to_string(),
+                endpoint: parse_url(name)?,
+                bucket: std::env::var("COSCORS_BUCKET")
+                    .unwrap_or_else(|_| emulator::DEFAULT_BUCKET.to_string()),
+                region: emulator::DEFAULT_REGION.to_string(),
+                addressing: Addressing::Path,
+                profile: Profile::S3,
+                vendor: None,
+                signer: SignerKind::None,
+                credential_env: None,
+                create_bucket: false,
+                max_rps: None,
+                retries: 1,
+                timeout: Duration::from_secs(30),
+                key_prefix: None,
+            });
+        }
+        bail!(
+            "unknown target {name:?}: built in are `emulator` and `emulator-s3`; others are named in a targets file (--targets, COSCORS_TARGETS or ./targets.yaml) or given as http://host:port"
+        )
+    }
+
+    /// Does every case get its own server (so cases may run in parallel and
+    /// nothing needs saving or restoring)?
     pub fn isolated(&self) -> bool {
         matches!(self.endpoint, Endpoint::Emulator)
+    }
+
+    /// Read the credentials from the environment.
+    pub fn credentials(&self) -> Result<Option<Credentials>> {
+        let Some(env) = &self.credential_env else {
+            return Ok(None);
+        };
+        if self.signer == SignerKind::None {
+            return Ok(None);
+        }
+        let get = |v: &str| {
+            std::env::var(v).map_err(|_| {
+                anyhow!(
+                    "target {} signs with {:?}: set {v} (the credentials' environment variable)",
+                    self.name,
+                    self.signer
+                )
+            })
+        };
+        Ok(Some(Credentials {
+            id: get(&env.id)?,
+            secret: get(&env.secret)?,
+            token: env.token.as_deref().and_then(|t| std::env::var(t).ok()),
+        }))
+    }
+}
+
+fn parse_url(url: &str) -> Result<Endpoint> {
+    let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
+        (true, r)
+    } else if let Some(r) = url.strip_prefix("http://") {
+        (false, r)
+    } else {
+        bail!("endpoint {url:?} must start with http:// or https://");
+    };
+    let authority = rest.trim_end_matches('/');
+    if authority.is_empty() || authority.contains('/') {
+        bail!("endpoint {url:?} must be scheme://host[:port] with no path");
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => match p.parse::<u16>() {
+            Ok(port) => (h.trim_matches(['[', ']']).to_string(), port),
+            Err(_) => bail!("endpoint {url:?}: bad port {p:?}"),
+        },
+        _ => (authority.to_string(), if https { 443 } else { 80 }),
+    };
+    Ok(Endpoint::Url {
+        https,
+        authority: authority.to_string(),
+        host,
+        port,
+    })
+}
+
+/// Spacing of requests for a target with `max_rps`.
+#[derive(Debug)]
+struct Pacer {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Pacer {
+    async fn wait(&self) {
+        let at = {
+            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let at = (*next).max(now);
+            *next = at + self.interval;
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
+enum Transport {
+    Wire(SocketAddr),
+    Https(reqwest::Client),
+}
+
+/// What a session shares across the cases of one run on a shared target.
+pub struct Shared {
+    pacer: Option<Pacer>,
+    credentials: Option<Credentials>,
+    prefix: String,
+    /// Keys this run wrote, to delete afterwards.
+    written: Mutex<Vec<String>>,
+    transport: Transport,
+}
+
+impl Shared {
+    /// Prepare a run on a (non-emulator) target: resolve the address, read
+    /// credentials, pick the key prefix.
+    pub fn new(spec: &TargetSpec) -> Result<Arc<Shared>> {
+        let transport = match &spec.endpoint {
+            Endpoint::Emulator => Transport::Wire(SocketAddr::from(([127, 0, 0, 1], 0))),
+            Endpoint::Url {
+                https: false,
+                host,
+                port,
+                ..
+            } => {
+                let addr = (host.as_str(), *port)
+                    .to_socket_addrs()
+                    .with_context(|| format!("resolving {host}"))?
+                    .next()
+                    .ok_or_else(|| anyhow!("{host} resolves to no address"))?;
+                Transport::Wire(addr)
+            }
+            Endpoint::Url { https: true, .. } => Transport::Https(
+                reqwest::Client::builder()
+                    .timeout(spec.timeout)
+                    .pool_idle_timeout(Duration::from_secs(30))
+                    .build()
+                    .context("building the HTTPS client")?,
+            ),
+        };
+        let prefix = match (&spec.endpoint, &spec.key_prefix) {
+            (Endpoint::Emulator, _) => String::new(),
+            (_, Some(p)) => p.trim_matches('/').to_string() + "/",
+            (_, None) => {
+                let t = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                format!("coscors-{t}-{}/", std::process::id())
+            }
+        };
+        Ok(Arc::new(Shared {
+            pacer: spec.max_rps.map(|r| Pacer {
+                interval: Duration::from_secs_f64(1.0 / r),
+                next: Mutex::new(Instant::now()),
+            }),
+            credentials: spec.credentials()?,
+            prefix,
+            written: Mutex::new(Vec::new()),
+            transport,
+        }))
+    }
+
+    /// The key prefix of this run (empty on the emulator).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 }
 
@@ -101,15 +297,17 @@ impl TargetSpec {
 /// server that stops when the session is dropped.
 pub struct Session {
     spec: TargetSpec,
-    addr: SocketAddr,
+    shared: Arc<Shared>,
+    addr_override: Option<SocketAddr>,
     authority: String,
     _emulator: Option<EmulatorHandle>,
 }
 
 impl Session {
-    /// Open a session; for an emulator target this starts one on an
-    /// ephemeral loopback port, with the target's bucket created.
-    pub async fn open(spec: &TargetSpec) -> Result<Session> {
+    /// Open a session. For an emulator target this starts one on an
+    /// ephemeral loopback port, with the target's bucket; for others it
+    /// reuses the run's `shared` state.
+    pub async fn open(spec: &TargetSpec, shared: &Arc<Shared>) -> Result<Session> {
         match &spec.endpoint {
             Endpoint::Emulator => {
                 let handle = emulator::spawn(
@@ -118,20 +316,23 @@ impl Session {
                         profile: spec.profile,
                         region: spec.region.clone(),
                         buckets: vec![spec.bucket.clone()],
+                        credentials: shared.credentials.clone(),
                     },
                 )
                 .await
                 .context("starting the embedded emulator")?;
                 Ok(Session {
                     spec: spec.clone(),
-                    addr: handle.addr,
+                    shared: shared.clone(),
+                    addr_override: Some(handle.addr),
                     authority: handle.addr.to_string(),
                     _emulator: Some(handle),
                 })
             }
-            Endpoint::Http { addr, authority } => Ok(Session {
+            Endpoint::Url { authority, .. } => Ok(Session {
                 spec: spec.clone(),
-                addr: *addr,
+                shared: shared.clone(),
+                addr_override: None,
                 authority: authority.clone(),
                 _emulator: None,
             }),
@@ -144,16 +345,64 @@ impl Session {
 
     /// The `Host` header this target's requests carry.
     pub fn host(&self) -> String {
-        match self.spec.addressing {
-            Addressing::VirtualHost => {
+        match (self.spec.addressing, &self.spec.endpoint) {
+            (Addressing::Path, _) => self.authority.clone(),
+            // A real COS endpoint (`cos.<region>.myqcloud.com`): the bucket
+            // is a subdomain of it.
+            (Addressing::VirtualHost, Endpoint::Url { host, .. })
+                if host.ends_with(".myqcloud.com") || host.ends_with(".amazonaws.com") =>
+            {
+                format!("{}.{}", self.spec.bucket, host)
+            }
+            // Loopback: COS's host name, whatever the TCP peer.
+            (Addressing::VirtualHost, _) => {
                 format!("{}.cos.{}.myqcloud.com", self.spec.bucket, self.spec.region)
             }
-            Addressing::Path => self.authority.clone(),
+        }
+    }
+
+    /// The request path on the wire for a path inside the bucket: the run's
+    /// key prefix before object keys, the bucket first for path-style.
+    pub fn wire_path(&self, path: &str) -> String {
+        let key_path = if path == "/" || self.shared.prefix.is_empty() {
+            path.to_string()
+        } else {
+            format!("/{}{}", self.shared.prefix, path.trim_start_matches('/'))
+        };
+        match self.spec.addressing {
+            Addressing::VirtualHost => key_path,
+            Addressing::Path => format!("/{}{}", self.spec.bucket, key_path),
+        }
+    }
+
+    /// Map a `Resource` written for COS's documentation bucket
+    /// (`examplebucket-1250000000.cos.ap-beijing.myqcloud.com/<key>`) to this
+    /// target's bucket, region and key prefix.
+    pub fn expected_resource(&self, resource: &str) -> String {
+        let doc_host = format!(
+            "{}.cos.{}.myqcloud.com/",
+            emulator::DEFAULT_BUCKET,
+            emulator::DEFAULT_REGION
+        );
+        match resource.strip_prefix(&doc_host) {
+            Some(key) => {
+                let key = if key.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}{key}", self.shared.prefix)
+                };
+                format!(
+                    "{}.cos.{}.myqcloud.com/{key}",
+                    self.spec.bucket, self.spec.region
+                )
+            }
+            None => resource.to_string(),
         }
     }
 
     /// Send a request whose path is relative to the bucket. A `Host` header
-    /// in `headers` replaces the target's.
+    /// in `headers` replaces the target's. Requests other than OPTIONS are
+    /// signed when the target has a signer (browsers never sign preflights).
     pub async fn send(
         &self,
         method: &str,
@@ -162,27 +411,233 @@ impl Session {
         headers: &[(String, String)],
         body: Vec<u8>,
     ) -> Result<Observed> {
-        let mut target = match self.spec.addressing {
-            Addressing::VirtualHost => path.to_string(),
-            Addressing::Path => format!("/{}{}", self.spec.bucket, path),
-        };
+        let wire_path = self.wire_path(path);
+        let mut target = wire_path.clone();
         if let Some(q) = query {
             target.push('?');
             target.push_str(q);
         }
-        let mut all = Vec::with_capacity(headers.len() + 1);
-        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
-            all.push(("Host".to_string(), self.host()));
-        }
+        let mut all = Vec::with_capacity(headers.len() + 6);
+        let host = match headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("host")) {
+            Some((_, h)) => h.clone(),
+            None => {
+                let h = self.host();
+                all.push(("Host".to_string(), h.clone()));
+                h
+            }
+        };
         all.extend(headers.iter().cloned());
+        let needs_length = !body.is_empty() || matches!(method, "PUT" | "POST");
+        if needs_length
+            && !all
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        {
+            all.push(("Content-Length".into(), body.len().to_string()));
+        }
+        if method != "OPTIONS" {
+            if let Some(creds) = &self.shared.credentials {
+                self.sign(creds, method, &wire_path, query, &host, &body, &mut all);
+            }
+        }
         let req = WireRequest {
             method: method.to_string(),
             target,
             headers: all,
             body,
         };
-        wire::send(self.addr, &req, self.spec.timeout)
-            .await
-            .with_context(|| format!("{} {} on target {}", req.method, req.target, self.spec.name))
+        let observed = self.send_with_retries(&req).await.with_context(|| {
+            format!("{} {} on target {}", req.method, req.target, self.spec.name)
+        })?;
+        if matches!(method, "PUT" | "POST") && path != "/" && observed.status / 100 == 2 {
+            if let Ok(mut w) = self.shared.written.lock() {
+                w.push(path.to_string());
+            }
+        }
+        Ok(observed)
     }
+
+    #[allow(clippy::too_many_arguments)]
+    fn sign(
+        &self,
+        creds: &Credentials,
+        method: &str,
+        wire_path: &str,
+        query: Option<&str>,
+        host: &str,
+        body: &[u8],
+        headers: &mut Vec<(String, String)>,
+    ) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let params: Vec<(String, String)> = query
+            .unwrap_or("")
+            .split('&')
+            .filter(|s| !s.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (
+                    emulator::route::percent_decode(k),
+                    emulator::route::percent_decode(v),
+                ),
+                None => (emulator::route::percent_decode(p), String::new()),
+            })
+            .collect();
+        match self.spec.signer {
+            SignerKind::None => {}
+            SignerKind::Cos => {
+                if let Some(t) = &creds.token {
+                    headers.push(("x-cos-security-token".into(), t.clone()));
+                }
+                let signed: Vec<(String, String)> = headers
+                    .iter()
+                    .filter(|(n, _)| sign::cos::signs_header(n))
+                    .cloned()
+                    .collect();
+                let key_time = format!("{};{}", now.saturating_sub(60), now + 3600);
+                let path = emulator::route::percent_decode(wire_path);
+                let sig =
+                    sign::cos::sign(&creds.secret, &key_time, method, &path, &params, &signed);
+                headers.push((
+                    "Authorization".into(),
+                    sign::cos::authorization(creds, &sig),
+                ));
+            }
+            SignerKind::Sigv4 => {
+                let amz_date = sign::sigv4::format_amz_date(now);
+                let payload = sign::sigv4::sha256_hex(body);
+                headers.push(("x-amz-date".into(), amz_date.clone()));
+                headers.push(("x-amz-content-sha256".into(), payload.clone()));
+                if let Some(t) = &creds.token {
+                    headers.push(("x-amz-security-token".into(), t.clone()));
+                }
+                let signed: Vec<(String, String)> = headers
+                    .iter()
+                    .filter(|(n, _)| {
+                        let n = n.to_ascii_lowercase();
+                        n == "host"
+                            || n == "content-md5"
+                            || n == "content-type"
+                            || n.starts_with("x-amz-")
+                    })
+                    .map(|(n, v)| {
+                        if n.eq_ignore_ascii_case("host") {
+                            (n.clone(), host.to_string())
+                        } else {
+                            (n.clone(), v.clone())
+                        }
+                    })
+                    .collect();
+                let sig = sign::sigv4::sign(
+                    &creds.secret,
+                    &amz_date,
+                    &self.spec.region,
+                    method,
+                    wire_path,
+                    &params,
+                    &signed,
+                    &payload,
+                );
+                headers.push((
+                    "Authorization".into(),
+                    sign::sigv4::authorization(creds, &sig),
+                ));
+            }
+        }
+    }
+
+    async fn send_once(&self, req: &WireRequest) -> Result<Observed> {
+        if let Some(p) = &self.shared.pacer {
+            p.wait().await;
+        }
+        match (&self.shared.transport, self.addr_override) {
+            (_, Some(addr)) => wire::send(addr, req, self.spec.timeout).await,
+            (Transport::Wire(addr), None) => wire::send(*addr, req, self.spec.timeout).await,
+            (Transport::Https(client), None) => {
+                let url = format!("https://{}{}", self.authority, req.target);
+                let method = reqwest::Method::from_bytes(req.method.as_bytes())
+                    .map_err(|_| anyhow!("method {:?} cannot be sent over HTTPS", req.method))?;
+                let mut rb = client.request(method, url);
+                for (n, v) in &req.headers {
+                    // reqwest sets Host and Content-Length itself.
+                    if n.eq_ignore_ascii_case("content-length") {
+                        continue;
+                    }
+                    rb = rb.header(n.as_str(), v.as_str());
+                }
+                let resp = rb.body(req.body.clone()).send().await?;
+                let status = resp.status().as_u16();
+                let headers = resp
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| {
+                        (
+                            n.as_str().to_string(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect();
+                let body = resp.bytes().await?.to_vec();
+                Ok(Observed {
+                    status,
+                    headers,
+                    body,
+                })
+            }
+        }
+    }
+
+    /// Retry connection errors, 429, 500, 503 and `SlowDown` with
+    /// exponential backoff; the last answer is returned as it is.
+    async fn send_with_retries(&self, req: &WireRequest) -> Result<Observed> {
+        let mut attempt = 0;
+        loop {
+            let result = self.send_once(req).await;
+            let retry = match &result {
+                Err(_) => true,
+                Ok(o) => {
+                    matches!(o.status, 429 | 500 | 503)
+                        || (o.status / 100 == 5
+                            && String::from_utf8_lossy(&o.body).contains("<Code>SlowDown</Code>"))
+                }
+            };
+            if !retry || attempt >= self.spec.retries {
+                return result;
+            }
+            let backoff = Duration::from_millis(100u64 << attempt.min(6));
+            tokio::time::sleep(backoff).await;
+            attempt += 1;
+        }
+    }
+
+    /// Delete every object this run wrote (best effort; errors are returned
+    /// as a list of keys that could not be deleted).
+    pub async fn cleanup(&self) -> Vec<String> {
+        let keys: Vec<String> = match self.shared.written.lock() {
+            Ok(mut w) => {
+                let mut k = std::mem::take(&mut *w);
+                k.sort();
+                k.dedup();
+                k
+            }
+            Err(_) => Vec::new(),
+        };
+        let mut failed = Vec::new();
+        for k in keys {
+            match self.send("DELETE", &k, None, &[], Vec::new()).await {
+                Ok(o) if o.status / 100 == 2 || o.status == 404 => {}
+                _ => failed.push(k),
+            }
+        }
+        if let Ok(mut w) = self.shared.written.lock() {
+            w.clear();
+        }
+        failed
+    }
+}
+
+/// `Content-MD5` header pair for a body.
+pub fn md5_header(body: &[u8]) -> (String, String) {
+    ("Content-MD5".to_string(), content_md5_of(body))
 }

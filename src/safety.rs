@@ -1,0 +1,98 @@
+//! Keeping a real bucket as it was: save its CORS configuration before a
+//! run, put it back after (also on failure, Ctrl-C and SIGTERM), and delete
+//! the objects the run wrote.
+
+use std::path::Path;
+
+use anyhow::{bail, Context as _, Result};
+
+use crate::model::{content_md5_of, xml};
+use crate::target::Session;
+
+/// A bucket's CORS configuration as it was before the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    /// The bucket had this configuration (the body GET ?cors returned).
+    Config(Vec<u8>),
+    /// The bucket had no configuration (GET ?cors was 404).
+    NoConfig,
+    /// It could not be read and the user said the bucket is theirs: nothing
+    /// will be restored.
+    Unknown,
+}
+
+/// Read and keep the bucket's configuration, in memory and in
+/// `out_dir/saved-cors.xml` (or `saved-cors.none`). Refuses when it cannot be
+/// read, unless `owned`.
+pub async fn save(session: &Session, out_dir: &Path, owned: bool) -> Result<Saved> {
+    let o = session
+        .send("GET", "/", Some("cors"), &[], Vec::new())
+        .await;
+    let saved = match &o {
+        Ok(o) if o.status == 200 && xml::parse(&o.body).is_ok() => Saved::Config(o.body.clone()),
+        Ok(o) if o.status == 404 => Saved::NoConfig,
+        _ if owned => Saved::Unknown,
+        Ok(o) => bail!(
+            "cannot read the bucket's CORS configuration (GET ?cors answered {}), so it could not be restored after the run; refusing to start. Pass --i-own-this-bucket to run anyway.",
+            o.status
+        ),
+        Err(e) => bail!(
+            "cannot read the bucket's CORS configuration ({e:#}), so it could not be restored after the run; refusing to start. Pass --i-own-this-bucket to run anyway."
+        ),
+    };
+    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    match &saved {
+        Saved::Config(body) => std::fs::write(out_dir.join("saved-cors.xml"), body),
+        Saved::NoConfig => {
+            std::fs::write(out_dir.join("saved-cors.none"), b"no CORS configuration\n")
+        }
+        Saved::Unknown => {
+            std::fs::write(out_dir.join("saved-cors.unknown"), b"could not be read\n")
+        }
+    }
+    .with_context(|| format!("writing the saved configuration into {}", out_dir.display()))?;
+    Ok(saved)
+}
+
+/// Put the saved configuration back, and check that it is back.
+pub async fn restore(session: &Session, saved: &Saved) -> Result<()> {
+    match saved {
+        Saved::Unknown => Ok(()),
+        Saved::NoConfig => {
+            let o = session
+                .send("DELETE", "/", Some("cors"), &[], Vec::new())
+                .await?;
+            if o.status / 100 != 2 {
+                bail!("restoring: DELETE ?cors answered {}", o.status);
+            }
+            Ok(())
+        }
+        Saved::Config(body) => {
+            let headers = vec![
+                ("Content-Type".to_string(), "application/xml".to_string()),
+                ("Content-MD5".to_string(), content_md5_of(body)),
+            ];
+            let o = session
+                .send("PUT", "/", Some("cors"), &headers, body.clone())
+                .await?;
+            if o.status / 100 != 2 {
+                bail!(
+                    "restoring: PUT ?cors answered {}: {}",
+                    o.status,
+                    String::from_utf8_lossy(&o.body)
+                );
+            }
+            let back = session
+                .send("GET", "/", Some("cors"), &[], Vec::new())
+                .await?;
+            let same = match (xml::parse(body), xml::parse(&back.body)) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            };
+            if !same {
+                bail!("restoring: the configuration read back differs from the saved one");
+            }
+            Ok(())
+        }
+    }
+}
