@@ -32,10 +32,15 @@ pub async fn save(session: &Session, out_dir: &Path, owned: bool) -> Result<Save
         Ok(o) if o.status == 200 && xml::parse(&o.body).is_ok() => Saved::Config(o.body.clone()),
         Ok(o) if o.status == 404 => Saved::NoConfig,
         _ if owned => Saved::Unknown,
-        Ok(o) => bail!(
-            "cannot read the bucket's CORS configuration (GET ?cors answered {}), so it could not be restored after the run; refusing to start. Pass --i-own-this-bucket to run anyway.",
-            o.status
-        ),
+        Ok(o) => {
+            let code = crate::diff::parse_error_body(&o.body)
+                .and_then(|f| f.into_iter().find(|(k, _)| k == "Code").map(|(_, v)| v))
+                .unwrap_or_default();
+            bail!(
+                "cannot read the bucket's CORS configuration (GET ?cors answered {} {code}), so it could not be restored after the run; refusing to start. Pass --i-own-this-bucket to run anyway.",
+                o.status
+            )
+        }
         Err(e) => bail!(
             "cannot read the bucket's CORS configuration ({e:#}), so it could not be restored after the run; refusing to start. Pass --i-own-this-bucket to run anyway."
         ),

@@ -2,112 +2,17 @@
 //! bytes to `coscors serve`, and bad input that must never get a 5xx or
 //! crash it.
 
-use std::io::{BufRead as _, BufReader};
+mod common;
+
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::{parse, raw, serve, Resp, HOST};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-const HOST: &str = "examplebucket-1250000000.cos.ap-beijing.myqcloud.com";
-
 /// Seed 003 exchange 4's message, verbatim (typos included).
 const FORBIDDEN: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource's CORS spec";
-
-/// `coscors serve` as a child process, killed on drop.
-struct Served {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(profile: &str) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_coscors"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--profile",
-            profile,
-            "--bucket",
-            "examplebucket-1250000000",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("coscors serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("first line is {line:?}"));
-    Served {
-        addr: url.parse().expect("IP:PORT"),
-        child,
-    }
-}
-
-/// Send raw bytes, read until the server closes.
-async fn raw(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
-    let mut s = TcpStream::connect(addr).await.expect("connect");
-    s.write_all(bytes).await.expect("write");
-    let mut out = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
-        .await
-        .expect("answer within 10 s")
-        .expect("read");
-    out
-}
-
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn parse(bytes: &[u8]) -> Resp {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut r = httparse::Response::new(&mut headers);
-    let n = match r.parse(bytes).expect("well-formed response") {
-        httparse::Status::Complete(n) => n,
-        httparse::Status::Partial => {
-            panic!("partial response: {:?}", String::from_utf8_lossy(bytes))
-        }
-    };
-    Resp {
-        status: r.code.expect("status"),
-        headers: r
-            .headers
-            .iter()
-            .map(|h| {
-                (
-                    h.name.to_string(),
-                    String::from_utf8_lossy(h.value).into_owned(),
-                )
-            })
-            .collect(),
-        body: String::from_utf8_lossy(&bytes[n..]).into_owned(),
-    }
-}
 
 fn sorted_list(v: &str) -> Vec<String> {
     let mut items: Vec<String> = v.split(',').map(|s| s.trim().to_string()).collect();

@@ -232,8 +232,12 @@ pub struct Shared {
     pacer: Option<Pacer>,
     credentials: Option<Credentials>,
     prefix: String,
-    /// Keys this run wrote, to delete afterwards.
+    /// Keys this run wrote (paths inside the bucket, prefixes included), to
+    /// delete afterwards.
     written: Mutex<Vec<String>>,
+    /// Sessions opened so far: each case gets its own key prefix below the
+    /// run's, so that objects one case writes are not seen by the next.
+    sessions: std::sync::atomic::AtomicUsize,
     transport: Transport,
 }
 
@@ -283,6 +287,7 @@ impl Shared {
             credentials: spec.credentials()?,
             prefix,
             written: Mutex::new(Vec::new()),
+            sessions: std::sync::atomic::AtomicUsize::new(0),
             transport,
         }))
     }
@@ -298,6 +303,8 @@ impl Shared {
 pub struct Session {
     spec: TargetSpec,
     shared: Arc<Shared>,
+    /// This session's key prefix (empty on the emulator).
+    prefix: String,
     addr_override: Option<SocketAddr>,
     authority: String,
     _emulator: Option<EmulatorHandle>,
@@ -324,6 +331,7 @@ impl Session {
                 Ok(Session {
                     spec: spec.clone(),
                     shared: shared.clone(),
+                    prefix: String::new(),
                     addr_override: Some(handle.addr),
                     authority: handle.addr.to_string(),
                     _emulator: Some(handle),
@@ -332,6 +340,12 @@ impl Session {
             Endpoint::Url { authority, .. } => Ok(Session {
                 spec: spec.clone(),
                 shared: shared.clone(),
+                prefix: {
+                    let n = shared
+                        .sessions
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    format!("{}{n:04}/", shared.prefix)
+                },
                 addr_override: None,
                 authority: authority.clone(),
                 _emulator: None,
@@ -364,10 +378,10 @@ impl Session {
     /// The request path on the wire for a path inside the bucket: the run's
     /// key prefix before object keys, the bucket first for path-style.
     pub fn wire_path(&self, path: &str) -> String {
-        let key_path = if path == "/" || self.shared.prefix.is_empty() {
+        let key_path = if path == "/" || self.prefix.is_empty() {
             path.to_string()
         } else {
-            format!("/{}{}", self.shared.prefix, path.trim_start_matches('/'))
+            format!("/{}{}", self.prefix, path.trim_start_matches('/'))
         };
         match self.spec.addressing {
             Addressing::VirtualHost => key_path,
@@ -389,7 +403,7 @@ impl Session {
                 let key = if key.is_empty() {
                     String::new()
                 } else {
-                    format!("{}{key}", self.shared.prefix)
+                    format!("{}{key}", self.prefix)
                 };
                 format!(
                     "{}.cos.{}.myqcloud.com/{key}",
@@ -451,7 +465,7 @@ impl Session {
         })?;
         if matches!(method, "PUT" | "POST") && path != "/" && observed.status / 100 == 2 {
             if let Ok(mut w) = self.shared.written.lock() {
-                w.push(path.to_string());
+                w.push(wire_key(&self.prefix, path));
             }
         }
         Ok(observed)
@@ -624,8 +638,16 @@ impl Session {
             Err(_) => Vec::new(),
         };
         let mut failed = Vec::new();
+        let unprefixed = Session {
+            spec: self.spec.clone(),
+            shared: self.shared.clone(),
+            prefix: String::new(),
+            addr_override: self.addr_override,
+            authority: self.authority.clone(),
+            _emulator: None,
+        };
         for k in keys {
-            match self.send("DELETE", &k, None, &[], Vec::new()).await {
+            match unprefixed.send("DELETE", &k, None, &[], Vec::new()).await {
                 Ok(o) if o.status / 100 == 2 || o.status == 404 => {}
                 _ => failed.push(k),
             }
@@ -635,6 +657,11 @@ impl Session {
         }
         failed
     }
+}
+
+/// A path inside the bucket with a key prefix applied.
+fn wire_key(prefix: &str, path: &str) -> String {
+    format!("/{prefix}{}", path.trim_start_matches('/'))
 }
 
 /// `Content-MD5` header pair for a body.
