@@ -9,6 +9,7 @@ pub mod case;
 pub mod diff;
 pub mod emulator;
 pub mod model;
+pub mod record;
 pub mod runner;
 pub mod safety;
 pub mod sign;

@@ -11,7 +11,6 @@ use clap::{Parser, Subcommand};
 
 use coscors::emulator::{self, EmulatorConfig};
 use coscors::model::Profile;
-use coscors::runner::Verdict;
 use coscors::sign::Credentials;
 use coscors::suite::{self, SuiteOptions};
 use coscors::target::TargetSpec;
@@ -58,6 +57,36 @@ enum Command {
         /// Cases run at once on targets where each case has its own server.
         #[arg(long, default_value_t = 8)]
         jobs: usize,
+    },
+    /// Run cases against an endpoint and write down what it answered.
+    ///
+    /// Without --vendor: each case again, its expectations replaced by the
+    /// endpoint's answers (volatile values masked), under --out (default
+    /// `cases/recorded/<target>/`), with `source: recorded:<target>@<date>`.
+    /// With --vendor NAME: the cases where the endpoint differs from COS go
+    /// into `cases/vendors/NAME.yaml`, keeping the reasons already written there.
+    Record {
+        /// Case files or directories.
+        #[arg(default_value = "cases")]
+        paths: Vec<PathBuf>,
+        /// The endpoint to record.
+        #[arg(long, env = "COSCORS_TARGET")]
+        target: String,
+        /// The targets file (default: $COSCORS_TARGETS, then ./targets.yaml).
+        #[arg(long)]
+        targets: Option<PathBuf>,
+        /// Write the divergences into cases/vendors/VENDOR.yaml.
+        #[arg(long)]
+        vendor: Option<String>,
+        /// Where recordings go (without --vendor).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Record only cases whose id contains this text.
+        #[arg(long)]
+        filter: Vec<String>,
+        /// Run even if the bucket's CORS configuration cannot be read.
+        #[arg(long)]
+        i_own_this_bucket: bool,
     },
     /// Measure the emulator's preflight requests/s beside a bare hyper server.
     ///
@@ -142,6 +171,7 @@ fn real_main() -> Result<ExitCode> {
         } => {
             let spec = TargetSpec::resolve(&target, targets.as_deref())?;
             let opts = SuiteOptions {
+                cases_root: cases_root(&paths),
                 paths,
                 filters: filter,
                 jobs,
@@ -149,6 +179,28 @@ fn real_main() -> Result<ExitCode> {
                 owned: i_own_this_bucket,
             };
             run(&spec, &opts)
+        }
+        Command::Record {
+            paths,
+            target,
+            targets,
+            vendor,
+            out,
+            filter,
+            i_own_this_bucket,
+        } => {
+            let mut spec = TargetSpec::resolve(&target, targets.as_deref())?;
+            // Recording compares with COS's expectations alone.
+            spec.vendor = None;
+            let opts = SuiteOptions {
+                cases_root: cases_root(&paths),
+                paths,
+                filters: filter,
+                jobs: 8,
+                out_dir: suite::default_out_dir(),
+                owned: i_own_this_bucket,
+            };
+            record(&spec, &opts, vendor.as_deref(), out)
         }
         Command::Bench {
             connections,
@@ -207,6 +259,19 @@ fn serve(listen: SocketAddr, config: EmulatorConfig) -> Result<ExitCode> {
     })
 }
 
+/// The `cases` folder the paths are in (for `vendors/`): the nearest
+/// ancestor of the first path named `cases`, else `./cases`.
+fn cases_root(paths: &[PathBuf]) -> PathBuf {
+    paths
+        .first()
+        .and_then(|p| {
+            p.ancestors()
+                .find(|a| a.file_name().is_some_and(|n| n == "cases"))
+        })
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("cases"))
+}
+
 fn run(spec: &TargetSpec, opts: &SuiteOptions) -> Result<ExitCode> {
     let progress = std::io::stderr().is_terminal();
     let result = runtime()?.block_on(suite::run(spec, opts, |i, total, o| {
@@ -224,7 +289,7 @@ fn run(spec: &TargetSpec, opts: &SuiteOptions) -> Result<ExitCode> {
     let mut passed = 0usize;
     let mut failed = result.load_errors.len();
     for o in &result.outcomes {
-        if o.verdict == Verdict::Pass {
+        if o.verdict.ok() {
             passed += 1;
         } else {
             failed += 1;
@@ -246,6 +311,18 @@ fn run(spec: &TargetSpec, opts: &SuiteOptions) -> Result<ExitCode> {
             out,
             "normalised: {} (per case, `exact:` turns any of them off)",
             list.join(", ")
+        )?;
+    }
+    let known = result
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o.verdict, coscors::runner::Verdict::KnownDivergence(_)))
+        .count();
+    if let Some(v) = &spec.vendor {
+        writeln!(
+            out,
+            "known divergences: {known} (as recorded in {})",
+            coscors::case::vendor::vendor_path(&opts.cases_root, v).display()
         )?;
     }
     if result.interrupted {
@@ -281,6 +358,117 @@ fn run(spec: &TargetSpec, opts: &SuiteOptions) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let d = coscors::sign::sigv4::format_amz_date(secs);
+    format!("{}-{}-{}", &d[0..4], &d[4..6], &d[6..8])
+}
+
+fn record(
+    spec: &TargetSpec,
+    opts: &SuiteOptions,
+    vendor: Option<&str>,
+    out: Option<PathBuf>,
+) -> Result<ExitCode> {
+    use coscors::case::{vendor::vendor_path, Divergence, VendorFile};
+    use coscors::record;
+    let (cases, load_errors) = suite::load(&opts.paths, &opts.filters)?;
+    if let Some(e) = load_errors.first() {
+        anyhow::bail!("{e}");
+    }
+    let result = runtime()?.block_on(suite::run(spec, opts, |_, _, _| {}))?;
+    if result.interrupted {
+        anyhow::bail!("interrupted: nothing recorded");
+    }
+    let by_id: std::collections::HashMap<&str, &coscors::case::LoadedCase> =
+        cases.iter().map(|c| (c.id.as_str(), c)).collect();
+    let date = today();
+    match vendor {
+        Some(name) => {
+            let path = vendor_path(&opts.cases_root, name);
+            let old: VendorFile = match std::fs::read_to_string(&path) {
+                Ok(t) => serde_norway::from_str(&t)
+                    .with_context(|| format!("reading {}", path.display()))?,
+                Err(_) => VendorFile::default(),
+            };
+            let mut file = VendorFile {
+                vendor: name.to_string(),
+                observed: format!("{} ({}), recorded {date}", spec.name, old.observed),
+                base: None,
+                divergences: Default::default(),
+            };
+            if old.observed.is_empty() {
+                file.observed = format!("{}, recorded {date}", spec.name);
+            }
+            for o in &result.outcomes {
+                let Some(case) = by_id.get(o.id.as_str()) else {
+                    continue;
+                };
+                let first = o
+                    .steps
+                    .iter()
+                    .flat_map(|s| s.comparison.mismatches.first())
+                    .next()
+                    .map(|m| m.what.clone())
+                    .unwrap_or_else(|| "error".into());
+                let prior: Option<&Divergence> = old.divergences.get(&o.id);
+                let reason = prior
+                    .map(|d| d.reason.clone())
+                    .unwrap_or_else(|| format!("UNTRIAGED: {first}"));
+                if let Some(mut d) = record::divergence_of(case, o, &reason) {
+                    d.link = prior.and_then(|p| p.link.clone());
+                    file.divergences.insert(o.id.clone(), d);
+                }
+            }
+            let n = file.divergences.len();
+            let text = format!(
+                "# What {name} does where it differs from COS, case by case. Written by\n# `coscors record --target {} --vendor {name}`; the reasons are a person's.\n{}",
+                spec.name,
+                serde_norway::to_string(&file)?
+            );
+            std::fs::create_dir_all(path.parent().unwrap_or(std::path::Path::new(".")))?;
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+            println!(
+                "{n} divergence(s) of {} cases written to {}",
+                result.outcomes.len(),
+                path.display()
+            );
+        }
+        None => {
+            let dir = out.unwrap_or_else(|| opts.cases_root.join("recorded").join(&spec.name));
+            let mut written = 0;
+            for o in &result.outcomes {
+                let Some(case) = by_id.get(o.id.as_str()) else {
+                    continue;
+                };
+                let mut c = case.case.clone();
+                c.source = coscors::case::Source(format!("recorded:{}@{date}", spec.name));
+                c.description = format!(
+                    "{} (Recorded from {} on {date}; the case's documented source is {}.)",
+                    c.description, spec.name, case.case.source.0
+                );
+                for (step, s) in c.steps.iter_mut().zip(&o.steps) {
+                    if let Some(obs) = &s.observed {
+                        step.expect = record::observed_as_expect(&step.expect, obs, &s.comparison);
+                    }
+                }
+                let path = dir.join(format!("{}.yaml", o.id.replace("::", "--")));
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&path, serde_norway::to_string(&c)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                written += 1;
+            }
+            println!("{written} recording(s) written under {}", dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn bench(connections: usize, seconds: u64, rounds: u32, peers: &[String]) -> Result<ExitCode> {

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 
-use crate::case::{CorsSetup, LoadedCase, Step};
+use crate::case::{CorsSetup, Divergence, Expect, LoadedCase, Step};
 use crate::diff::{self, Comparison};
 use crate::model::{content_md5_of, xml, Profile};
 use std::sync::Arc;
@@ -15,6 +15,11 @@ use crate::target::{Observed, Session, Shared, TargetSpec};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Pass,
+    /// The target differs from COS exactly as its vendor file records.
+    KnownDivergence(String),
+    /// The vendor file records a divergence, but the target now answers as
+    /// COS does: the entry should go.
+    DivergenceFixed,
     /// A step's answer differed from its expectation.
     Fail,
     /// The case could not be run (setup failed, the target did not answer).
@@ -43,13 +48,29 @@ pub struct CaseOutcome {
     pub duration: Duration,
 }
 
+impl Verdict {
+    /// Does this verdict let the run pass?
+    pub fn ok(&self) -> bool {
+        matches!(self, Verdict::Pass | Verdict::KnownDivergence(_))
+    }
+}
+
 impl CaseOutcome {
     /// A readable account of what went wrong, with the diff of each failing
     /// step; empty for a pass.
     pub fn report(&self) -> String {
         let mut out = String::new();
         match &self.verdict {
-            Verdict::Pass => return out,
+            Verdict::Pass | Verdict::KnownDivergence(_) => return out,
+            Verdict::DivergenceFixed => {
+                out.push_str(&format!(
+                    "{} on {}: DIVERGENCE FIXED: the target now answers as the case expects; remove the case from the vendor file\n  file: {}\n",
+                    self.id,
+                    self.target,
+                    self.path.display()
+                ));
+                return out;
+            }
             Verdict::Error(e) => {
                 out.push_str(&format!(
                     "{} on {}: error: {e}\n  file: {}\n  source: {}\n",
@@ -89,8 +110,14 @@ impl CaseOutcome {
     }
 }
 
-/// Run one case on a target.
-pub async fn run_case(spec: &TargetSpec, shared: &Arc<Shared>, case: &LoadedCase) -> CaseOutcome {
+/// Run one case on a target, with the vendor's recorded divergence for it,
+/// if any.
+pub async fn run_case(
+    spec: &TargetSpec,
+    shared: &Arc<Shared>,
+    case: &LoadedCase,
+    divergence: Option<&Divergence>,
+) -> CaseOutcome {
     let started = Instant::now();
     let mut outcome = CaseOutcome {
         id: case.id.clone(),
@@ -101,11 +128,16 @@ pub async fn run_case(spec: &TargetSpec, shared: &Arc<Shared>, case: &LoadedCase
         steps: Vec::new(),
         duration: Duration::ZERO,
     };
+    // Steps compared with the vendor's expectation; `as_cos` records whether
+    // each also met the case's own (COS) expectation.
+    let mut as_cos = true;
     let result = async {
         let session = Session::open(spec, shared).await?;
         setup(&session, case).await?;
-        for step in &case.case.steps {
-            let s = run_step(&session, step, case).await?;
+        for (i, step) in case.case.steps.iter().enumerate() {
+            let vendor_expect = divergence.and_then(|d| d.steps.get(&(i + 1)));
+            let (s, cos_ok) = run_step(&session, step, vendor_expect, case).await?;
+            as_cos &= cos_ok;
             let failed = !s.comparison.passed();
             outcome.steps.push(s);
             if failed {
@@ -115,9 +147,32 @@ pub async fn run_case(spec: &TargetSpec, shared: &Arc<Shared>, case: &LoadedCase
         anyhow::Ok(())
     }
     .await;
-    if let Err(e) = result {
-        outcome.verdict = Verdict::Error(format!("{e:#}"));
-    }
+    outcome.verdict = match (result, divergence) {
+        (Err(e), Some(d))
+            if d.error
+                .as_deref()
+                .is_some_and(|t| format!("{e:#}").contains(t)) =>
+        {
+            Verdict::KnownDivergence(d.reason.clone())
+        }
+        (Err(e), _) => Verdict::Error(format!("{e:#}")),
+        (Ok(()), Some(d)) if d.error.is_some() => {
+            if as_cos {
+                Verdict::DivergenceFixed
+            } else {
+                Verdict::Fail
+            }
+        }
+        (Ok(()), Some(d)) => match outcome.verdict {
+            Verdict::Pass if d.steps.is_empty() || !as_cos => {
+                Verdict::KnownDivergence(d.reason.clone())
+            }
+            Verdict::Pass => Verdict::DivergenceFixed,
+            _ if as_cos => Verdict::DivergenceFixed,
+            v => v,
+        },
+        (Ok(()), None) => outcome.verdict,
+    };
     outcome.duration = started.elapsed();
     outcome
 }
@@ -132,7 +187,7 @@ async fn setup(session: &Session, case: &LoadedCase) -> Result<()> {
                 .context("setup: DELETE ?cors")?;
             anyhow::ensure!(
                 o.status / 100 == 2,
-                "setup: DELETE ?cors answered {}: {}",
+                "setup: DELETE ?cors answered {} (body: {})",
                 o.status,
                 String::from_utf8_lossy(&o.body)
             );
@@ -150,7 +205,7 @@ async fn setup(session: &Session, case: &LoadedCase) -> Result<()> {
                 .context("setup: PUT ?cors")?;
             anyhow::ensure!(
                 o.status / 100 == 2,
-                "setup: PUT ?cors answered {}: {}",
+                "setup: PUT ?cors answered {} (body: {})",
                 o.status,
                 String::from_utf8_lossy(&o.body)
             );
@@ -159,7 +214,12 @@ async fn setup(session: &Session, case: &LoadedCase) -> Result<()> {
     Ok(())
 }
 
-async fn run_step(session: &Session, step: &Step, case: &LoadedCase) -> Result<StepOutcome> {
+async fn run_step(
+    session: &Session,
+    step: &Step,
+    vendor_expect: Option<&Expect>,
+    case: &LoadedCase,
+) -> Result<(StepOutcome, bool)> {
     let req = &step.request;
     let body = req.body.as_ref().map(|b| b.bytes()).unwrap_or_default();
     let mut headers: Vec<(String, String)> = req
@@ -183,17 +243,28 @@ async fn run_step(session: &Session, step: &Step, case: &LoadedCase) -> Result<S
             body,
         )
         .await?;
-    let mut expect = step.expect.clone();
-    if let Some(e) = expect.error.as_mut() {
-        if let Some(r) = e.resource.as_mut() {
-            *r = session.expected_resource(r);
+    let for_target = |e: &Expect| {
+        let mut e = e.clone();
+        if let Some(err) = e.error.as_mut() {
+            if let Some(r) = err.resource.as_mut() {
+                *r = session.expected_resource(r);
+            }
         }
-    }
-    let comparison = diff::compare(&expect, &observed, &case.case.exact);
-    Ok(StepOutcome {
-        request_line,
-        label: step.name.clone(),
-        observed: Some(observed),
-        comparison,
-    })
+        e
+    };
+    let cos = diff::compare(&for_target(&step.expect), &observed, &case.case.exact);
+    let cos_ok = cos.passed();
+    let comparison = match vendor_expect {
+        Some(v) => diff::compare(&for_target(v), &observed, &case.case.exact),
+        None => cos,
+    };
+    Ok((
+        StepOutcome {
+            request_line,
+            label: step.name.clone(),
+            observed: Some(observed),
+            comparison,
+        },
+        cos_ok,
+    ))
 }

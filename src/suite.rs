@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 
-use crate::case::{self, LoadError, LoadedCase};
+use std::collections::BTreeMap;
+
+use crate::case::{self, Divergence, LoadError, LoadedCase};
 use crate::runner::{self, CaseOutcome};
 use crate::safety;
 use crate::target::{Session, Shared, TargetSpec};
@@ -16,6 +18,8 @@ use crate::target::{Session, Shared, TargetSpec};
 #[derive(Debug, Clone)]
 pub struct SuiteOptions {
     pub paths: Vec<PathBuf>,
+    /// The folder holding `vendors/` (normally `cases`).
+    pub cases_root: PathBuf,
     pub filters: Vec<String>,
     pub jobs: usize,
     /// Where the run keeps what it saved (`saved-cors.xml`).
@@ -78,6 +82,10 @@ pub async fn run(
 ) -> Result<SuiteResult> {
     let (cases, load_errors) = load(&opts.paths, &opts.filters)?;
     let shared = Shared::new(spec)?;
+    let divergences: Arc<BTreeMap<String, Divergence>> = Arc::new(match &spec.vendor {
+        Some(v) => case::load_vendor(&opts.cases_root, v).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => BTreeMap::new(),
+    });
     let total = cases.len();
     let mut result = SuiteResult {
         outcomes: Vec::with_capacity(total),
@@ -90,10 +98,18 @@ pub async fn run(
         let sem = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
         let mut set = tokio::task::JoinSet::new();
         for (i, c) in cases.into_iter().enumerate() {
-            let (spec, sem, shared) = (spec.clone(), sem.clone(), shared.clone());
+            let (spec, sem, shared, div) = (
+                spec.clone(),
+                sem.clone(),
+                shared.clone(),
+                divergences.clone(),
+            );
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
-                (i, runner::run_case(&spec, &shared, &c).await)
+                (
+                    i,
+                    runner::run_case(&spec, &shared, &c, div.get(&c.id)).await,
+                )
             });
         }
         let mut done = Vec::with_capacity(total);
@@ -116,7 +132,7 @@ pub async fn run(
     let saved = safety::save(&control, &opts.out_dir, opts.owned).await?;
     let run_all = async {
         for c in &cases {
-            let outcome = runner::run_case(spec, &shared, c).await;
+            let outcome = runner::run_case(spec, &shared, c, divergences.get(&c.id)).await;
             progress(result.outcomes.len() + 1, total, &outcome);
             result.outcomes.push(outcome);
         }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use coscors::case;
-use coscors::runner::{run_case, Verdict};
+use coscors::runner::run_case;
 use coscors::target::{Shared, TargetSpec};
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -32,9 +32,20 @@ fn main() {
             libtest_mimic::run(&args, trials).exit();
         }
     };
+    let divergences = Arc::new(match &spec.vendor {
+        Some(v) => match coscors::case::load_vendor(&root, v) {
+            Ok(d) => d,
+            Err(e) => {
+                let msg = e.to_string();
+                trials.push(Trial::test("vendor-file", move || Err(Failed::from(msg))));
+                Default::default()
+            }
+        },
+        None => Default::default(),
+    });
     // One lock for targets where cases share a bucket.
     let lock = Arc::new(Mutex::new(()));
-    let files = case::discover(&[root]).unwrap_or_default();
+    let files = case::discover(std::slice::from_ref(&root)).unwrap_or_default();
     if files.is_empty() {
         trials.push(Trial::test("cases-present", || {
             Err(Failed::from("no case file found under cases/"))
@@ -49,7 +60,12 @@ fn main() {
             }
             Ok(file) => {
                 for c in file.cases {
-                    let (spec, shared, lock) = (spec.clone(), shared.clone(), lock.clone());
+                    let (spec, shared, lock, div) = (
+                        spec.clone(),
+                        shared.clone(),
+                        lock.clone(),
+                        divergences.clone(),
+                    );
                     let id = c.id.clone();
                     trials.push(Trial::test(id, move || {
                         let _guard = (!spec.isolated())
@@ -58,10 +74,11 @@ fn main() {
                             .enable_all()
                             .build()
                             .map_err(|e| Failed::from(format!("tokio runtime: {e}")))?;
-                        let outcome = rt.block_on(run_case(&spec, &shared, &c));
-                        match outcome.verdict {
-                            Verdict::Pass => Ok(()),
-                            _ => Err(Failed::from(outcome.report())),
+                        let outcome = rt.block_on(run_case(&spec, &shared, &c, div.get(&c.id)));
+                        if outcome.verdict.ok() {
+                            Ok(())
+                        } else {
+                            Err(Failed::from(outcome.report()))
                         }
                     }));
                 }

@@ -44,7 +44,8 @@ impl fmt::Display for LoadError {
 }
 
 /// Every `*.yaml` / `*.yml` file under the given paths (files are taken as
-/// they are), sorted, skipping `vendors/` directories (divergence files, not
+/// they are), sorted, skipping `vendors/` (divergence files) and `recorded/`
+/// (recordings of real endpoints, run only when named) directories (not
 /// cases).
 pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
@@ -64,7 +65,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            if path.file_name().is_some_and(|n| n == "vendors") {
+            if path
+                .file_name()
+                .is_some_and(|n| n == "vendors" || n == "recorded")
+            {
                 continue;
             }
             walk(&path, out)?;

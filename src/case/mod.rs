@@ -7,8 +7,10 @@
 //! that reference's source of truth.
 
 mod load;
+pub mod vendor;
 
 pub use load::{discover, load_file, load_str, CaseFile, LoadError, LoadedCase};
+pub use vendor::{load_vendor, Divergence, VendorFile};
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -103,11 +105,20 @@ pub struct BucketSetup {
 }
 
 /// `cors: none` or a configuration.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub enum CorsSetup {
     #[default]
     None,
     Config(CorsConfiguration),
+}
+
+impl Serialize for CorsSetup {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CorsSetup::None => s.serialize_str("none"),
+            CorsSetup::Config(c) => c.serialize(s),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for CorsSetup {
@@ -268,8 +279,22 @@ fn is_tchar(b: u8) -> bool {
 }
 
 /// Headers in order, each name once, a value or several.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Headers(pub Vec<(String, Vec<String>)>);
+
+impl Serialize for Headers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (name, values) in &self.0 {
+            match values.as_slice() {
+                [one] => m.serialize_entry(name, one)?,
+                many => m.serialize_entry(name, many)?,
+            }
+        }
+        m.end()
+    }
+}
 
 impl Headers {
     /// The (name, value) pairs to send, repeated names repeated.

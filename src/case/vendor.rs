@@ -1,0 +1,114 @@
+//! Vendor divergence files: `cases/vendors/<vendor>.yaml`.
+//!
+//! A case's `expect` is what COS does. A vendor file says, per case id, what
+//! that vendor does instead (a replacement expectation for some steps, or
+//! the error the case runs into) and why, in one line. A run with a vendor
+//! passes only when the vendor behaves exactly as recorded; a divergence
+//! that disappears is reported too, so the file never rots.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Expect, LoadError};
+
+/// One vendor's file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorFile {
+    /// The vendor's name (the file's stem).
+    pub vendor: String,
+    /// What was observed, and when: software and version, or the document.
+    pub observed: String,
+    /// Another vendor file applied first (e.g. `s3` under `moto`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// Case id → how this vendor differs.
+    #[serde(default)]
+    pub divergences: BTreeMap<String, Divergence>,
+}
+
+/// How a vendor differs on one case.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Divergence {
+    /// Why, in one line.
+    pub reason: String,
+    /// A link: the vendor's documentation, issue, or source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Step number (1-based) → what the vendor answers there instead.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub steps: BTreeMap<usize, Expect>,
+    /// The case cannot run on this vendor: the error it runs into contains
+    /// this text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The path of a vendor's file under a cases root.
+pub fn vendor_path(cases_root: &Path, vendor: &str) -> PathBuf {
+    cases_root.join("vendors").join(format!("{vendor}.yaml"))
+}
+
+/// Load a vendor file and its `base` chain, merged: the vendor's own
+/// entries replace its base's step by step.
+pub fn load_vendor(
+    cases_root: &Path,
+    vendor: &str,
+) -> Result<BTreeMap<String, Divergence>, LoadError> {
+    let mut chain = Vec::new();
+    let mut next = Some(vendor.to_string());
+    while let Some(name) = next {
+        if chain.iter().any(|f: &VendorFile| f.vendor == name) || chain.len() > 8 {
+            return Err(LoadError {
+                path: vendor_path(cases_root, &name),
+                line_col: None,
+                message: format!("vendor files form a cycle through {name:?}"),
+            });
+        }
+        let path = vendor_path(cases_root, &name);
+        let text = std::fs::read_to_string(&path).map_err(|e| LoadError {
+            path: path.clone(),
+            line_col: None,
+            message: format!("cannot read the vendor file: {e}"),
+        })?;
+        let file: VendorFile = serde_norway::from_str(&text).map_err(|e| LoadError {
+            path: path.clone(),
+            line_col: e.location().map(|l| (l.line(), l.column())),
+            message: e.to_string(),
+        })?;
+        if file.vendor != name {
+            return Err(LoadError {
+                path,
+                line_col: None,
+                message: format!("`vendor: {}` in the file named {name}.yaml", file.vendor),
+            });
+        }
+        next = file.base.clone();
+        chain.push(file);
+    }
+    let mut merged: BTreeMap<String, Divergence> = BTreeMap::new();
+    for file in chain.into_iter().rev() {
+        for (id, d) in file.divergences {
+            match merged.get_mut(&id) {
+                Some(m) => {
+                    m.reason = format!("{} (over: {})", d.reason, m.reason);
+                    m.link = d.link.or(m.link.take());
+                    if d.error.is_some() {
+                        m.error = d.error;
+                        m.steps.clear();
+                    }
+                    for (n, e) in d.steps {
+                        m.steps.insert(n, e);
+                    }
+                }
+                None => {
+                    merged.insert(id, d);
+                }
+            }
+        }
+    }
+    Ok(merged)
+}

@@ -1,0 +1,135 @@
+//! `coscors record`: what a real endpoint answered, written down as
+//! expectations, so that the suite's documented expectations can be
+//! confirmed or corrected from the real service, and a vendor's divergences
+//! kept in its file.
+//!
+//! Only what a case checks is recorded (status, the headers it names, the
+//! error fields, the `?cors` body); volatile values are masked as
+//! `(volatile)`.
+
+use std::collections::BTreeMap;
+
+use crate::case::{Divergence, Expect, ExpectError, Headers, LoadedCase};
+use crate::diff::{self, Comparison};
+use crate::model::xml;
+use crate::runner::{CaseOutcome, Verdict};
+use crate::target::Observed;
+
+const VOLATILE: [&str; 6] = [
+    "date",
+    "last-modified",
+    "x-cos-request-id",
+    "x-cos-trace-id",
+    "x-amz-request-id",
+    "x-amz-id-2",
+];
+
+/// What `observed` says about the fields `original` checks. Where the
+/// comparison found no difference, the original's wording is kept (so that
+/// recordings stay stable across runs and targets).
+pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparison) -> Expect {
+    let differs = |what: &str| cmp.mismatches.iter().any(|m| m.what == what);
+    let mut e = Expect {
+        status: observed.status,
+        ..Default::default()
+    };
+    let mut present = Vec::new();
+    let mut absent = Vec::new();
+    let names = original
+        .headers
+        .0
+        .iter()
+        .map(|(n, _)| n.clone())
+        .chain(original.absent.iter().cloned());
+    for name in names {
+        let values: Vec<String> = observed.all(&name).map(|(_, v)| v.to_string()).collect();
+        let expected = original.headers.0.iter().find(|(n, _)| *n == name);
+        if let (Some((_, v)), false) = (expected, differs(&format!("header {name}"))) {
+            present.push((name, v.clone()));
+        } else if original.absent.contains(&name) && !differs(&format!("absent {name}")) {
+            absent.push(name);
+        } else if values.is_empty() {
+            absent.push(name);
+        } else if VOLATILE.contains(&name.to_ascii_lowercase().as_str()) {
+            present.push((name, vec!["(volatile)".to_string()]));
+        } else {
+            present.push((name, vec![values.join(", ")]));
+        }
+    }
+    e.headers = Headers(present);
+    e.absent = absent;
+    if original.error.is_some() || observed.status >= 400 {
+        if let Some(fields) = diff::parse_error_body(&observed.body) {
+            let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+            let want = original.error.clone().unwrap_or_default();
+            let keep = |what: &str, w: &Option<String>, n: &str| match w {
+                Some(v) if !differs(what) => Some(v.clone()),
+                Some(_) => get(n),
+                None => None,
+            };
+            e.error = Some(ExpectError {
+                code: get("Code").unwrap_or_default(),
+                message: keep("error Message", &want.message, "Message"),
+                resource: keep("error Resource", &want.resource, "Resource"),
+                present: want
+                    .present
+                    .iter()
+                    .filter(|n| get(n).is_some_and(|v| !v.is_empty()))
+                    .cloned()
+                    .collect(),
+            });
+        } else if original.error.is_some() {
+            e.body = Some(String::from_utf8_lossy(&observed.body).into_owned());
+        }
+    }
+    if original.cors.is_some() {
+        match xml::parse(&observed.body) {
+            Ok(c) => e.cors = Some(c),
+            Err(_) => e.body = Some(String::from_utf8_lossy(&observed.body).into_owned()),
+        }
+    }
+    if original.body.is_some() && e.body.is_none() {
+        e.body = Some(String::from_utf8_lossy(&observed.body).into_owned());
+    }
+    e
+}
+
+/// The stable part of a run error: up to a body or a target-specific tail.
+fn stable_error(e: &str) -> String {
+    let e = e.split(" (body:").next().unwrap_or(e);
+    // `METHOD /path on target NAME: cause` -> `cause`
+    match e.rsplit_once(": ") {
+        Some((head, cause)) if head.contains(" on target ") => cause.to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// The divergence an outcome shows, or `None` if the target answered as the
+/// case expects.
+pub fn divergence_of(case: &LoadedCase, outcome: &CaseOutcome, reason: &str) -> Option<Divergence> {
+    match &outcome.verdict {
+        Verdict::Pass => None,
+        Verdict::Error(e) => Some(Divergence {
+            reason: reason.to_string(),
+            link: None,
+            steps: BTreeMap::new(),
+            error: Some(stable_error(e)),
+        }),
+        _ => {
+            let mut steps = BTreeMap::new();
+            for (i, (step, s)) in case.case.steps.iter().zip(&outcome.steps).enumerate() {
+                if let Some(o) = &s.observed {
+                    if !s.comparison.passed() {
+                        steps.insert(i + 1, observed_as_expect(&step.expect, o, &s.comparison));
+                    }
+                }
+            }
+            Some(Divergence {
+                reason: reason.to_string(),
+                link: None,
+                steps,
+                error: None,
+            })
+        }
+    }
+}
