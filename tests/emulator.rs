@@ -80,6 +80,25 @@ async fn seed_003_exchanges_on_coscors_serve() {
     );
     assert!(r.header("x-cos-request-id").is_some());
     assert!(r.header("Date").is_some());
+    // Header names byte for byte as in the seed.
+    let names: Vec<&str> = r.headers.iter().map(|(n, _)| n.as_str()).collect();
+    for seed_name in [
+        "Content-Length",
+        "Access-Control-Allow-Credentials",
+        "Access-Control-Allow-Headers",
+        "Access-Control-Allow-Methods",
+        "Access-Control-Allow-Origin",
+        "Access-Control-Expose-Headers",
+        "Access-Control-Max-Age",
+        "Date",
+        "Server",
+        "x-cos-request-id",
+    ] {
+        assert!(
+            names.contains(&seed_name),
+            "{seed_name} not written as in the seed: {names:?}"
+        );
+    }
 
     let r = parse(&raw(addr, b"OPTIONS /?lifecycle HTTP/1.1\r\nHost: examplebucket-1250000000.cos.ap-beijing.myqcloud.com\r\nDate: Thu, 09 Jul 2020 14:29:40 GMT\r\nOrigin: https://bar.com\r\nAccess-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: content-md5,content-type\r\nConnection: close\r\n\r\n").await);
     assert_eq!(r.status, 200);

@@ -18,15 +18,96 @@ use super::handler::{handle, Request, MAX_REQUEST_BODY};
 use super::reply::HttpResponse;
 use super::{Emulator, EmulatorConfig};
 
+/// The response header names in the case COS writes them (seed 003; the
+/// COS API pages' sample responses): `ETag`, `x-cos-request-id`, and so on.
+/// Each is listed twice so that a repeated header keeps its case too.
+const COS_HEADER_CASE: &[&str] = &[
+    "Access-Control-Allow-Credentials",
+    "Access-Control-Allow-Headers",
+    "Access-Control-Allow-Methods",
+    "Access-Control-Allow-Origin",
+    "Access-Control-Expose-Headers",
+    "Access-Control-Max-Age",
+    "Connection",
+    "Content-Length",
+    "Content-Type",
+    "Date",
+    "ETag",
+    "Last-Modified",
+    "Location",
+    "Server",
+    "Vary",
+    "x-cos-request-id",
+    "x-cos-trace-id",
+    "x-amz-request-id",
+    "x-amz-id-2",
+];
+
+/// hyper writes a response's header names in the case recorded in its
+/// extensions (the map it fills from a request when `preserve_header_case`
+/// is on), and that map's type is private. So: have hyper parse, once, a
+/// request whose headers are spelled as COS spells them, keep its
+/// extensions, and give every response a copy. Names not in the map are
+/// written in title case.
+async fn cos_header_case() -> std::io::Result<hyper::http::Extensions> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let (client, server) = tokio::io::duplex(16 * 1024);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let svc = service_fn(move |req: hyper::Request<Incoming>| {
+        if let Some(tx) = tx.lock().ok().and_then(|mut t| t.take()) {
+            let _ = tx.send(req.extensions().clone());
+        }
+        async { Ok::<_, Infallible>(hyper::Response::new(http_body_util::Empty::<Bytes>::new())) }
+    });
+    let conn = http1::Builder::new()
+        .preserve_header_case(true)
+        .serve_connection(TokioIo::new(server), svc);
+    let mut head = String::from("GET / HTTP/1.1\r\nHost: x\r\n");
+    for name in COS_HEADER_CASE.iter().chain(COS_HEADER_CASE) {
+        let value = match *name {
+            "Content-Length" => "0",
+            "Connection" => "keep-alive",
+            _ => "x",
+        };
+        head.push_str(name);
+        head.push_str(": ");
+        head.push_str(value);
+        head.push_str("\r\n");
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    let mut client = client;
+    let talk = async move {
+        client.write_all(head.as_bytes()).await?;
+        let mut sink = Vec::new();
+        client.read_to_end(&mut sink).await?;
+        std::io::Result::Ok(())
+    };
+    let (_, talked) = tokio::join!(conn, talk);
+    talked?;
+    rx.await
+        .map_err(|_| std::io::Error::other("hyper did not hand over the request"))
+}
+
 /// Serve until `shutdown` turns true. Each connection is its own task.
 pub async fn serve(
     listener: TcpListener,
     emu: Arc<Emulator>,
+    shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let header_case = Arc::new(cos_header_case().await?);
+    serve_with(listener, emu, header_case, shutdown).await
+}
+
+async fn serve_with(
+    listener: TcpListener,
+    emu: Arc<Emulator>,
+    header_case: Arc<hyper::http::Extensions>,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let mut http = http1::Builder::new();
-    // COS writes `Access-Control-Allow-Origin`, `Content-Length`, ... in
-    // title case (seed 003).
+    // Header names as COS writes them (see `cos_header_case`), others in
+    // title case.
     http.title_case_headers(true)
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(30));
@@ -42,10 +123,16 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let emu = emu.clone();
         let http = http.clone();
+        let header_case = header_case.clone();
         tokio::spawn(async move {
             let svc = service_fn(move |req| {
                 let emu = emu.clone();
-                async move { Ok::<_, Infallible>(answer(&emu, req).await) }
+                let header_case = header_case.clone();
+                async move {
+                    let mut resp = answer(&emu, req).await;
+                    *resp.extensions_mut() = (*header_case).clone();
+                    Ok::<_, Infallible>(resp)
+                }
             });
             // A connection error (client went away, bad request line) ends
             // only that connection; hyper answers 400 itself where it can.
@@ -108,7 +195,8 @@ pub async fn spawn(listen: SocketAddr, config: EmulatorConfig) -> std::io::Resul
     let addr = listener.local_addr()?;
     let emulator = Arc::new(Emulator::new(config));
     let (stop, rx) = watch::channel(false);
-    tokio::spawn(serve(listener, emulator.clone(), rx));
+    let header_case = Arc::new(cos_header_case().await?);
+    tokio::spawn(serve_with(listener, emulator.clone(), header_case, rx));
     Ok(EmulatorHandle {
         addr,
         emulator,
