@@ -47,6 +47,9 @@ pub struct Peer {
     pub host: String,
     /// Request target of the preflight.
     pub target: String,
+    /// For a path-style peer: its bucket, created and given the same CORS
+    /// configuration (unsigned requests) before the load.
+    pub bucket: Option<String>,
 }
 
 /// One measured server.
@@ -143,19 +146,31 @@ pub fn run(config: &BenchConfig) -> Result<Vec<Measurement>> {
     let load_rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    load_rt.block_on(put_cors(emu.addr, &host))?;
+    load_rt.block_on(put_cors(emu.addr, &host, "/?cors"))?;
+    for p in &config.peers {
+        if let Some(b) = &p.bucket {
+            load_rt
+                .block_on(async {
+                    create_bucket(p.addr, &p.host, &format!("/{b}")).await?;
+                    put_cors(p.addr, &p.host, &format!("/{b}?cors")).await
+                })
+                .with_context(|| format!("configuring {}", p.label))?;
+        }
+    }
     let mut servers = vec![
         Peer {
             label: "bare hyper, fixed response".into(),
             addr: bare_addr,
             host: host.clone(),
             target: "/exampleobject".into(),
+            bucket: None,
         },
         Peer {
             label: "coscors emulator (cos)".into(),
             addr: emu.addr,
             host: host.clone(),
             target: "/exampleobject".into(),
+            bucket: None,
         },
     ];
     servers.extend(config.peers.iter().cloned());
@@ -189,9 +204,24 @@ pub fn run(config: &BenchConfig) -> Result<Vec<Measurement>> {
     Ok(out)
 }
 
-async fn put_cors(addr: SocketAddr, host: &str) -> Result<()> {
+async fn create_bucket(addr: SocketAddr, host: &str, path: &str) -> Result<()> {
     let mut sender = connect(addr).await?;
-    let req = Request::put("/?cors")
+    let req = Request::put(path)
+        .header("host", host)
+        .body(Full::new(Bytes::new()))?;
+    let resp = sender.send_request(req).await?;
+    // 409: it exists already.
+    anyhow::ensure!(
+        resp.status().is_success() || resp.status() == 409,
+        "PUT {path} answered {}",
+        resp.status()
+    );
+    Ok(())
+}
+
+async fn put_cors(addr: SocketAddr, host: &str, path: &str) -> Result<()> {
+    let mut sender = connect(addr).await?;
+    let req = Request::put(path)
         .header("host", host)
         .header("content-type", "application/xml")
         .header("content-md5", content_md5_of(CORS_XML.as_bytes()))
@@ -360,13 +390,25 @@ pub fn render(config: &BenchConfig, results: &[Measurement]) -> String {
     for m in results {
         let statuses: Vec<String> = m.statuses.iter().map(|(s, n)| format!("{s}×{n}")).collect();
         out.push_str(&format!(
-            "{:<34} {:>12.0} {:>9.2}× {:>8}  {}\n",
+            "{:<34} {:>12.0} {:>9.3}× {:>8}  {}\n",
             m.label,
             m.rate(),
             if base > 0.0 { m.rate() / base } else { 0.0 },
             m.errors,
             statuses.join(" ")
         ));
+    }
+    if let Some(emu) = results.get(1) {
+        let mut line = String::from("\nthe emulator answers");
+        for (i, m) in results.iter().enumerate() {
+            if i == 1 || m.rate() <= 0.0 {
+                continue;
+            }
+            line.push_str(&format!(" {:.2}× {};", emu.rate() / m.rate(), m.label));
+        }
+        line.pop();
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }

@@ -487,11 +487,14 @@ fn bench(connections: usize, seconds: u64, rounds: u32, peers: &[String]) -> Res
                 .with_context(|| format!("resolving {authority}"))?
                 .next()
                 .ok_or_else(|| anyhow::anyhow!("{authority} resolves to nothing"))?;
+            let bucket = bucket.trim_matches('/');
+            anyhow::ensure!(!bucket.is_empty(), "--peer {p:?}: name the bucket: LABEL=http://HOST:PORT/BUCKET");
             Ok(Peer {
                 label: label.to_string(),
                 addr,
                 host: authority.to_string(),
-                target: format!("/{}/exampleobject", bucket.trim_matches('/')),
+                target: format!("/{bucket}/exampleobject"),
+                bucket: Some(bucket.to_string()),
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -144,3 +144,62 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("scratch folder");
     dir
 }
+
+/// Is a peer or client that CI must have missing here? With
+/// `COSCORS_REQUIRE_PEERS=1` (set by .ci/run) that is a failure; otherwise
+/// the test says why it did nothing and passes.
+pub fn require(what: &str, available: bool) -> bool {
+    if available {
+        return true;
+    }
+    if std::env::var("COSCORS_REQUIRE_PEERS").as_deref() == Ok("1") {
+        panic!("{what} is required (COSCORS_REQUIRE_PEERS=1) but not installed; .ci/run installs it");
+    }
+    eprintln!("skipped: {what} is not installed (set COSCORS_REQUIRE_PEERS=1 to make this a failure)");
+    false
+}
+
+/// Does `python3 -c "import MODULE"` work?
+pub fn python_has(module: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// The repository's folder.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A free loopback port (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Wait until something accepts connections on `port`.
+pub fn wait_for_port(port: u16, what: &str) {
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{what} did not start listening on port {port} within 30 s");
+}
+
+/// A child process killed on drop.
+pub struct Daemon(pub Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

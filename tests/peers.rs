@@ -1,0 +1,116 @@
+//! The whole suite against the real S3 peers moto and s3rver, each started
+//! here on a loopback port: a run passes only when the peer behaves exactly
+//! as its vendor file (`cases/vendors/<peer>.yaml`) records.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{free_port, python_has, repo, require, scratch, wait_for_port, Daemon};
+
+fn moto_available() -> bool {
+    python_has("moto.server")
+        && Command::new("moto_server")
+            .arg("--help")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+}
+
+fn s3rver_bin() -> std::path::PathBuf {
+    repo().join("tests/peers/node_modules/s3rver/bin/s3rver.js")
+}
+
+fn run_suite(peer: &str, port: u16, dir: &Path) -> String {
+    let targets = dir.join("targets.yaml");
+    std::fs::write(
+        &targets,
+        format!(
+            "targets:\n  {peer}:\n    endpoint: http://127.0.0.1:{port}\n    bucket: coscors-{peer}\n    region: us-east-1\n    addressing: path\n    signer: sigv4\n    credentials: {{id: PEER_KEY_ID, secret: PEER_SECRET}}\n    profile: s3\n    vendor: {peer}\n    create_bucket: true\n"
+        ),
+    )
+    .expect("targets file");
+    let out = Command::new(env!("CARGO_BIN_EXE_coscors"))
+        .current_dir(repo())
+        .args(["run", "--targets"])
+        .arg(&targets)
+        .args(["--target", peer, "--out"])
+        .arg(dir.join("run"))
+        .env("PEER_KEY_ID", "S3RVER")
+        .env("PEER_SECRET", "S3RVER")
+        .env_remove("COSCORS_TARGET")
+        .output()
+        .expect("coscors run");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "the suite against {peer} failed:\n{text}");
+    text
+}
+
+fn assert_all_as_recorded(peer: &str, text: &str) {
+    let last = text.lines().last().unwrap_or_default();
+    let (passed, failed) = last
+        .split_once(" passed, ")
+        .and_then(|(p, f)| Some((p.parse::<usize>().ok()?, f.strip_suffix(" failed")?.parse::<usize>().ok()?)))
+        .unwrap_or_else(|| panic!("no closing line from the run against {peer}:\n{text}"));
+    assert_eq!(failed, 0, "{text}");
+    assert!(passed >= 80, "{text}");
+    let known = text
+        .lines()
+        .find_map(|l| l.strip_prefix("known divergences: "))
+        .and_then(|l| l.split_whitespace().next()?.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("no known-divergence count:\n{text}"));
+    assert!(known > 0, "{peer} shows no divergence at all? {text}");
+    assert!(text.contains("restored"), "{text}");
+}
+
+#[test]
+fn moto_behaves_as_recorded() {
+    if !require("moto[server] (PyPI)", moto_available()) {
+        return;
+    }
+    let port = free_port();
+    let _moto = Daemon(
+        Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts"),
+    );
+    wait_for_port(port, "moto_server");
+    let text = run_suite("moto", port, &scratch("moto"));
+    assert_all_as_recorded("moto", &text);
+}
+
+#[test]
+fn s3rver_behaves_as_recorded() {
+    let installed = s3rver_bin().exists() && Command::new("node").arg("--version").output().is_ok();
+    if !require("s3rver (npm, in tests/peers)", installed) {
+        return;
+    }
+    let port = free_port();
+    let dir = scratch("s3rver");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).expect("data folder");
+    let _s3rver = Daemon(
+        Command::new("node")
+            .arg(s3rver_bin())
+            .arg("-d")
+            .arg(&data)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "--silent"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("s3rver starts"),
+    );
+    wait_for_port(port, "s3rver");
+    let text = run_suite("s3rver", port, &dir);
+    assert_all_as_recorded("s3rver", &text);
+}
