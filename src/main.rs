@@ -488,7 +488,10 @@ fn bench(connections: usize, seconds: u64, rounds: u32, peers: &[String]) -> Res
                 .next()
                 .ok_or_else(|| anyhow::anyhow!("{authority} resolves to nothing"))?;
             let bucket = bucket.trim_matches('/');
-            anyhow::ensure!(!bucket.is_empty(), "--peer {p:?}: name the bucket: LABEL=http://HOST:PORT/BUCKET");
+            anyhow::ensure!(
+                !bucket.is_empty(),
+                "--peer {p:?}: name the bucket: LABEL=http://HOST:PORT/BUCKET"
+            );
             Ok(Peer {
                 label: label.to_string(),
                 addr,

@@ -32,7 +32,16 @@ fn run_client(program: &str, script: &str, port: u16, key: &str, expect: &str) -
 
 fn check(program: &str, script: &str, profile: &str, bucket: &str, calls: &[&str]) {
     let served = serve_with(
-        &["--profile", profile, "--bucket", bucket, "--secret-id", ID, "--secret-key", KEY],
+        &[
+            "--profile",
+            profile,
+            "--bucket",
+            bucket,
+            "--secret-id",
+            ID,
+            "--secret-key",
+            KEY,
+        ],
         &[],
     );
     let port = served.addr.port();
@@ -41,7 +50,10 @@ fn check(program: &str, script: &str, profile: &str, bucket: &str, calls: &[&str
         assert!(ok.contains(&format!("{call}: ok")), "{call} missing:\n{ok}");
     }
     let denied = run_client(program, script, port, "not-the-key", "denied");
-    assert!(denied.contains("denied: 403 SignatureDoesNotMatch"), "{denied}");
+    assert!(
+        denied.contains("denied: 403 SignatureDoesNotMatch"),
+        "{denied}"
+    );
 }
 
 #[test]
@@ -54,7 +66,13 @@ fn cos_python_sdk_v5() {
         "cos_python.py",
         "cos",
         "examplebucket-1250000000",
-        &["put_bucket_cors", "get_bucket_cors", "delete_bucket_cors", "put_object", "get_object"],
+        &[
+            "put_bucket_cors",
+            "get_bucket_cors",
+            "delete_bucket_cors",
+            "put_object",
+            "get_object",
+        ],
     );
 }
 
@@ -72,7 +90,13 @@ fn cos_nodejs_sdk_v5() {
         "cos_node.js",
         "cos",
         "examplebucket-1250000000",
-        &["putBucketCors", "getBucketCors", "deleteBucketCors", "putObject", "getObject"],
+        &[
+            "putBucketCors",
+            "getBucketCors",
+            "deleteBucketCors",
+            "putObject",
+            "getObject",
+        ],
     );
 }
 
@@ -86,6 +110,12 @@ fn boto3_against_the_s3_profile() {
         "boto3_s3.py",
         "s3",
         "coscors-boto3",
-        &["put_bucket_cors", "get_bucket_cors", "delete_bucket_cors", "put_object", "get_object"],
+        &[
+            "put_bucket_cors",
+            "get_bucket_cors",
+            "delete_bucket_cors",
+            "put_object",
+            "get_object",
+        ],
     );
 }

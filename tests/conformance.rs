@@ -85,5 +85,40 @@ fn main() {
             }
         }
     }
-    libtest_mimic::run(&args, trials).exit();
+    // On a shared bucket: save its CORS configuration first, put it back and
+    // delete what the tests wrote afterwards (as `coscors run` does).
+    let guard = if spec.isolated() || args.list {
+        None
+    } else {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let saved = rt.block_on(async {
+            let control = coscors::target::Session::open(&spec, &shared).await?;
+            let out = coscors::suite::default_out_dir();
+            let owned = std::env::var("COSCORS_I_OWN_THIS_BUCKET").as_deref() == Ok("1");
+            let saved = coscors::safety::save(&control, &out, owned).await?;
+            anyhow::Ok((control, saved))
+        });
+        match saved {
+            Ok(s) => Some((rt, s)),
+            Err(e) => {
+                eprintln!("coscors: {e:#}");
+                std::process::exit(2);
+            }
+        }
+    };
+    let conclusion = libtest_mimic::run(&args, trials);
+    if let Some((rt, (control, saved))) = guard {
+        let leftover = rt.block_on(control.cleanup());
+        if !leftover.is_empty() {
+            eprintln!("coscors: could not delete {leftover:?}");
+        }
+        if let Err(e) = rt.block_on(coscors::safety::restore(&control, &saved)) {
+            eprintln!("coscors: RESTORE FAILED: {e:#}");
+            std::process::exit(3);
+        }
+    }
+    conclusion.exit();
 }

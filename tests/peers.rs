@@ -49,7 +49,10 @@ fn run_suite(peer: &str, port: u16, dir: &Path) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "the suite against {peer} failed:\n{text}");
+    assert!(
+        out.status.success(),
+        "the suite against {peer} failed:\n{text}"
+    );
     text
 }
 
@@ -57,7 +60,12 @@ fn assert_all_as_recorded(peer: &str, text: &str) {
     let last = text.lines().last().unwrap_or_default();
     let (passed, failed) = last
         .split_once(" passed, ")
-        .and_then(|(p, f)| Some((p.parse::<usize>().ok()?, f.strip_suffix(" failed")?.parse::<usize>().ok()?)))
+        .and_then(|(p, f)| {
+            Some((
+                p.parse::<usize>().ok()?,
+                f.strip_suffix(" failed")?.parse::<usize>().ok()?,
+            ))
+        })
         .unwrap_or_else(|| panic!("no closing line from the run against {peer}:\n{text}"));
     assert_eq!(failed, 0, "{text}");
     assert!(passed >= 80, "{text}");

@@ -153,9 +153,13 @@ pub fn require(what: &str, available: bool) -> bool {
         return true;
     }
     if std::env::var("COSCORS_REQUIRE_PEERS").as_deref() == Ok("1") {
-        panic!("{what} is required (COSCORS_REQUIRE_PEERS=1) but not installed; .ci/run installs it");
+        panic!(
+            "{what} is required (COSCORS_REQUIRE_PEERS=1) but not installed; .ci/run installs it"
+        );
     }
-    eprintln!("skipped: {what} is not installed (set COSCORS_REQUIRE_PEERS=1 to make this a failure)");
+    eprintln!(
+        "skipped: {what} is not installed (set COSCORS_REQUIRE_PEERS=1 to make this a failure)"
+    );
     false
 }
 
