@@ -8,6 +8,7 @@ pub mod bench;
 pub mod case;
 pub mod diff;
 pub mod emulator;
+pub mod fuzz;
 pub mod model;
 pub mod record;
 pub mod runner;

@@ -88,6 +88,37 @@ enum Command {
         #[arg(long)]
         i_own_this_bucket: bool,
     },
+    /// Differential fuzzing: the same generated inputs to two targets; every
+    /// difference is classified, shrunk and written as a case file.
+    ///
+    /// Targets: `model` and `model-s3` (the emulator's handler in process, no
+    /// HTTP), `emulator`, `emulator-s3`, or any target of the targets file.
+    /// Deterministic for a seed and a pair of targets.
+    Fuzz {
+        /// The first target.
+        #[arg(long)]
+        a: String,
+        /// The second target.
+        #[arg(long)]
+        b: String,
+        /// The targets file (default: $COSCORS_TARGETS, then ./targets.yaml).
+        #[arg(long)]
+        targets: Option<PathBuf>,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Stop after this long (e.g. 30s, 2m).
+        #[arg(long, value_parser = parse_duration)]
+        time: Option<std::time::Duration>,
+        /// Stop after this many generated inputs.
+        #[arg(long)]
+        iterations: Option<u64>,
+        /// Where found cases go (default cases/found/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Executions the shrinker may spend on one discrepancy.
+        #[arg(long, default_value_t = 400)]
+        shrink_budget: usize,
+    },
     /// Measure the emulator's preflight requests/s beside a bare hyper server.
     ///
     /// Both run in this process on one worker thread each; the load comes
@@ -201,6 +232,34 @@ fn real_main() -> Result<ExitCode> {
                 owned: i_own_this_bucket,
             };
             record(&spec, &opts, vendor.as_deref(), out)
+        }
+        Command::Fuzz {
+            a,
+            b,
+            targets,
+            seed,
+            time,
+            iterations,
+            out,
+            shrink_budget,
+        } => {
+            let time = match (time, iterations) {
+                (None, None) => Some(std::time::Duration::from_secs(60)),
+                (t, _) => t,
+            };
+            let opts = coscors::fuzz::FuzzOptions {
+                a,
+                b,
+                targets_file: targets,
+                seed,
+                time,
+                iterations,
+                out: out
+                    .unwrap_or_else(|| coscors::fuzz::default_out(std::path::Path::new("cases"))),
+                shrink_budget,
+                date: today(),
+            };
+            fuzz(&opts)
         }
         Command::Bench {
             connections,
@@ -358,6 +417,76 @@ fn run(spec: &TargetSpec, opts: &SuiteOptions) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: expected e.g. 30s, 2m, 1h"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("{s:?}: unit must be s, m or h")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+fn fuzz(opts: &coscors::fuzz::FuzzOptions) -> Result<ExitCode> {
+    let live = std::io::stderr().is_terminal();
+    // One thread: the campaign's requests are sequential, and an emulator
+    // target runs in this process, so cross-thread wake-ups would cost more
+    // than they give.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let report = rt.block_on(coscors::fuzz::campaign(opts, |p| {
+        let rate = p.execs as f64 / p.elapsed.as_secs_f64().max(1e-9);
+        if let Some(sig) = p.latest {
+            if live {
+                eprint!("\r\x1b[2K");
+            }
+            eprintln!("new discrepancy: {}", sig.0);
+        }
+        if live {
+            eprint!(
+                "\r\x1b[2K{} execs  {:.0} execs/s  {} distinct  {:.0}s",
+                p.execs,
+                rate,
+                p.distinct,
+                p.elapsed.as_secs_f64()
+            );
+        }
+    }))?;
+    if live {
+        eprint!("\r\x1b[2K");
+    }
+    let mut out = std::io::stdout().lock();
+    for (sig, f) in &report.found {
+        writeln!(
+            out,
+            "{:>7}×  {}\n          shrunk to {} rule(s), {} request(s): {}",
+            f.count,
+            sig.0,
+            f.shrunk_rules,
+            f.shrunk_requests,
+            f.case.display()
+        )?;
+    }
+    writeln!(
+        out,
+        "{} vs {}, seed {}: {} execs in {:.1}s ({:.0} execs/s), {} distinct discrepancies",
+        opts.a,
+        opts.b,
+        opts.seed,
+        report.execs,
+        report.elapsed.as_secs_f64(),
+        report.rate(),
+        report.found.len()
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn today() -> String {

@@ -44,9 +44,9 @@ impl fmt::Display for LoadError {
 }
 
 /// Every `*.yaml` / `*.yml` file under the given paths (files are taken as
-/// they are), sorted, skipping `vendors/` (divergence files) and `recorded/`
-/// (recordings of real endpoints, run only when named) directories (not
-/// cases).
+/// they are), sorted, skipping `vendors/` (divergence files), `recorded/`
+/// (recordings of real endpoints) and `found/` (untriaged fuzz finds)
+/// directories: those run only when named.
 pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
@@ -67,7 +67,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         if path.is_dir() {
             if path
                 .file_name()
-                .is_some_and(|n| n == "vendors" || n == "recorded")
+                .is_some_and(|n| n == "vendors" || n == "recorded" || n == "found")
             {
                 continue;
             }

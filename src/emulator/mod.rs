@@ -17,6 +17,7 @@ mod server;
 pub mod store;
 
 pub use handler::{handle, Request};
+pub use reply::HttpResponse;
 pub use server::{serve, spawn, EmulatorHandle};
 
 use crate::model::Profile;

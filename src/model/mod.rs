@@ -20,4 +20,6 @@ pub use error::{ApiError, ErrorCode};
 pub use eval::{actual_request, preflight, CorsHeaders, Preflight, PreflightOutcome};
 pub use glob::wildcard_match;
 pub use profile::Profile;
-pub use validate::{check_content_md5, content_md5_of, validate_put, MAX_BODY_BYTES};
+pub use validate::{
+    check_content_md5, content_md5_of, validate_config, validate_put, MAX_BODY_BYTES,
+};

@@ -47,31 +47,9 @@ pub fn check_content_md5(body: &[u8], content_md5: &str) -> Result<(), ApiError>
     Ok(())
 }
 
-/// Check a PUT Bucket cors request and return the configuration it sets.
-pub fn validate_put(
-    body: &[u8],
-    content_md5: Option<&str>,
-    profile: Profile,
-) -> Result<CorsConfiguration, ApiError> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::new(
-            ErrorCode::EntityTooLarge,
-            format!(
-                "Your proposed upload exceeds the maximum allowed size: the CORS configuration is {} bytes, the limit is {} bytes.",
-                body.len(),
-                MAX_BODY_BYTES
-            ),
-        ));
-    }
-    if let Some(md5) = content_md5 {
-        check_content_md5(body, md5)?;
-    }
-    let config = xml::parse(body).map_err(|e| {
-        ApiError::new(
-            ErrorCode::MalformedXml,
-            format!("The XML you provided was not well-formed or did not validate against our published schema: {}", e.message),
-        )
-    })?;
+/// Check a parsed configuration against the limits of PUT Bucket cors
+/// (everything but the body's size, digest and syntax).
+pub fn validate_config(config: &CorsConfiguration, profile: Profile) -> Result<(), ApiError> {
     if config.rules.is_empty() {
         return Err(ApiError::new(
             ErrorCode::MalformedXml,
@@ -121,6 +99,35 @@ pub fn validate_put(
             ));
         }
     }
+    Ok(())
+}
+
+/// Check a PUT Bucket cors request and return the configuration it sets.
+pub fn validate_put(
+    body: &[u8],
+    content_md5: Option<&str>,
+    profile: Profile,
+) -> Result<CorsConfiguration, ApiError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::EntityTooLarge,
+            format!(
+                "Your proposed upload exceeds the maximum allowed size: the CORS configuration is {} bytes, the limit is {} bytes.",
+                body.len(),
+                MAX_BODY_BYTES
+            ),
+        ));
+    }
+    if let Some(md5) = content_md5 {
+        check_content_md5(body, md5)?;
+    }
+    let config = xml::parse(body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::MalformedXml,
+            format!("The XML you provided was not well-formed or did not validate against our published schema: {}", e.message),
+        )
+    })?;
+    validate_config(&config, profile)?;
     Ok(config)
 }
 

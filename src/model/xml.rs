@@ -23,8 +23,10 @@ pub struct XmlError {
 
 /// Parse a `<CORSConfiguration>` document.
 pub fn parse(body: &[u8]) -> Result<CorsConfiguration, XmlError> {
-    let mut reader = Reader::from_reader(body);
-    reader.config_mut().trim_text(true);
+    // Text is kept verbatim (XML says its whitespace is data), so that
+    // write → parse is the identity; whitespace-only text between elements
+    // is layout and is skipped.
+    let reader = Reader::from_reader(body);
     let mut p = Parser { reader };
     p.document()
 }
@@ -69,6 +71,7 @@ impl Parser<'_> {
                 Event::Eof => {
                     return config.ok_or_else(|| self.err("no <CORSConfiguration> element"));
                 }
+                Event::Text(t) if is_blank(&t) => {}
                 Event::Text(_) | Event::CData(_) => {
                     return Err(self.err("text outside the root element"))
                 }
@@ -112,6 +115,7 @@ impl Parser<'_> {
                     }
                 },
                 Event::End(_) => return Ok(config),
+                Event::Text(t) if is_blank(&t) => {}
                 Event::Text(_) | Event::CData(_) => {
                     return Err(self.err("text directly inside <CORSConfiguration>"))
                 }
@@ -135,6 +139,7 @@ impl Parser<'_> {
                 }
                 Event::Empty(e) => (local(&e), String::new()),
                 Event::End(_) => return Ok(rule),
+                Event::Text(t) if is_blank(&t) => continue,
                 Event::Text(_) | Event::CData(_) => {
                     return Err(self.err("text directly inside <CORSRule>"))
                 }
@@ -195,6 +200,10 @@ impl Parser<'_> {
             }
         }
     }
+}
+
+fn is_blank(t: &quick_xml::events::BytesText<'_>) -> bool {
+    t.iter().all(|b| b.is_ascii_whitespace())
 }
 
 fn local(e: &BytesStart<'_>) -> String {
@@ -319,6 +328,17 @@ mod tests {
         let w = write(&c, Profile::Cos);
         assert!(w.contains("<ID>a&lt;b&amp;\"c\"</ID>"));
         assert_eq!(parse(w.as_bytes()).expect("reparses"), c);
+    }
+
+    #[test]
+    fn values_keep_their_whitespace() {
+        let body = "<CORSConfiguration>\n  <CORSRule>\n    <AllowedOrigin> a b </AllowedOrigin>\n    <AllowedMethod>GET</AllowedMethod>\n  </CORSRule>\n</CORSConfiguration>\n";
+        let c = parse(body.as_bytes()).expect("parses");
+        assert_eq!(c.rules[0].allowed_origins, [" a b "]);
+        assert_eq!(
+            parse(write(&c, Profile::Cos).as_bytes()).expect("reparses"),
+            c
+        );
     }
 
     #[test]

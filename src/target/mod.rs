@@ -303,6 +303,8 @@ impl Shared {
 pub struct Session {
     spec: TargetSpec,
     shared: Arc<Shared>,
+    /// Keep-alive connection for plain-HTTP targets.
+    wire: Option<wire::WireClient>,
     /// This session's key prefix (empty on the emulator).
     prefix: String,
     addr_override: Option<SocketAddr>,
@@ -331,6 +333,7 @@ impl Session {
                 Ok(Session {
                     spec: spec.clone(),
                     shared: shared.clone(),
+                    wire: Some(wire::WireClient::new(handle.addr)),
                     prefix: String::new(),
                     addr_override: Some(handle.addr),
                     authority: handle.addr.to_string(),
@@ -340,6 +343,10 @@ impl Session {
             Endpoint::Url { authority, .. } => Ok(Session {
                 spec: spec.clone(),
                 shared: shared.clone(),
+                wire: match &shared.transport {
+                    Transport::Wire(addr) => Some(wire::WireClient::new(*addr)),
+                    Transport::Https(_) => None,
+                },
                 prefix: {
                     let n = shared
                         .sessions
@@ -565,8 +572,8 @@ impl Session {
         if let Some(p) = &self.shared.pacer {
             p.wait().await;
         }
-        match (&self.shared.transport, self.addr_override) {
-            (_, Some(addr)) => wire::send(addr, req, self.spec.timeout).await,
+        match (&self.shared.transport, &self.wire) {
+            (_, Some(w)) => w.send(req, self.spec.timeout).await,
             (Transport::Wire(addr), None) => wire::send(*addr, req, self.spec.timeout).await,
             (Transport::Https(client), None) => {
                 let url = format!("https://{}{}", self.authority, req.target);
@@ -641,6 +648,12 @@ impl Session {
         let unprefixed = Session {
             spec: self.spec.clone(),
             shared: self.shared.clone(),
+            wire: self.addr_override.map(wire::WireClient::new).or_else(|| {
+                match &self.shared.transport {
+                    Transport::Wire(addr) => Some(wire::WireClient::new(*addr)),
+                    Transport::Https(_) => None,
+                }
+            }),
             prefix: String::new(),
             addr_override: self.addr_override,
             authority: self.authority.clone(),

@@ -4,8 +4,9 @@
 //! lower case and merge or reorder them; a conformance harness must be able
 //! to see `Access-Control-Allow-Origin` exactly as the server wrote it, in
 //! the order it wrote it, and to send requests a browser would never send
-//! (repeated `Origin`, odd methods). One connection per request, closed
-//! after it, as seed 003's exchanges do (`Connection: close`).
+//! (repeated `Origin`, odd methods). [`send`] uses one connection per
+//! request, closed after it, as seed 003's exchanges do; [`WireClient`]
+//! keeps one connection alive across requests (the fuzzer's loop).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -55,18 +56,93 @@ impl Observed {
 /// The largest response the client reads.
 const MAX_RESPONSE: usize = 64 * 1024 * 1024;
 
-/// Send one request to `addr` and read the whole response.
+/// Send one request to `addr` on a new connection (`Connection: close`)
+/// and read the whole response.
 pub async fn send(addr: SocketAddr, req: &WireRequest, timeout: Duration) -> Result<Observed> {
-    tokio::time::timeout(timeout, exchange(addr, req))
-        .await
-        .map_err(|_| anyhow!("no complete answer from {addr} within {timeout:?}"))?
+    tokio::time::timeout(timeout, async {
+        let mut stream = connect(addr).await?;
+        Ok(exchange(&mut stream, req, true).await?.0)
+    })
+    .await
+    .map_err(|_| anyhow!("no complete answer from {addr} within {timeout:?}"))?
 }
 
-async fn exchange(addr: SocketAddr, req: &WireRequest) -> Result<Observed> {
-    let mut stream = TcpStream::connect(addr)
+/// A client that keeps one connection to `addr` alive across requests.
+#[derive(Debug)]
+pub struct WireClient {
+    addr: SocketAddr,
+    conn: tokio::sync::Mutex<Option<TcpStream>>,
+}
+
+impl WireClient {
+    pub fn new(addr: SocketAddr) -> Self {
+        WireClient {
+            addr,
+            conn: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Send a request on the kept connection (opening one if needed; a
+    /// request that says `Connection: close` gets one of its own).
+    pub async fn send(&self, req: &WireRequest, timeout: Duration) -> Result<Observed> {
+        if req
+            .headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"))
+        {
+            return send(self.addr, req, timeout).await;
+        }
+        let addr = self.addr;
+        tokio::time::timeout(timeout, async {
+            let mut slot = self.conn.lock().await;
+            // A kept connection the server closed in between: one retry on a
+            // fresh one.
+            for attempt in 0..2 {
+                let reused = slot.is_some();
+                let mut stream = match slot.take() {
+                    Some(s) => s,
+                    None => connect(addr).await?,
+                };
+                match exchange(&mut stream, req, false).await {
+                    Ok((o, keep)) => {
+                        if keep {
+                            *slot = Some(stream);
+                        }
+                        return Ok(o);
+                    }
+                    Err(e) if reused && attempt == 0 && e.downcast_ref::<Stale>().is_some() => {
+                        continue
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(anyhow!("no answer from {addr}"))
+        })
+        .await
+        .map_err(|_| anyhow!("no complete answer from {addr} within {timeout:?}"))?
+    }
+}
+
+/// A kept connection that was closed before any byte of an answer came.
+#[derive(Debug, thiserror::Error)]
+#[error("connection closed before a complete response head")]
+struct Stale;
+
+async fn connect(addr: SocketAddr) -> Result<TcpStream> {
+    let stream = TcpStream::connect(addr)
         .await
         .with_context(|| format!("connecting to {addr}"))?;
     stream.set_nodelay(true).ok();
+    Ok(stream)
+}
+
+/// Write a request and read its response; the flag says whether the
+/// connection can carry another request.
+async fn exchange(
+    stream: &mut TcpStream,
+    req: &WireRequest,
+    close: bool,
+) -> Result<(Observed, bool)> {
     let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.target);
     let mut has_length = false;
     for (n, v) in &req.headers {
@@ -79,21 +155,20 @@ async fn exchange(addr: SocketAddr, req: &WireRequest) -> Result<Observed> {
     if !has_length && (!req.body.is_empty() || matches!(req.method.as_str(), "PUT" | "POST")) {
         head.push_str(&format!("Content-Length: {}\r\n", req.body.len()));
     }
-    if !req
-        .headers
-        .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case("connection"))
+    if close
+        && !req
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("connection"))
     {
         head.push_str("Connection: close\r\n");
     }
     head.push_str("\r\n");
-    stream
-        .write_all(head.as_bytes())
-        .await
-        .context("sending the request head")?;
+    let mut msg = head.into_bytes();
+    msg.extend_from_slice(&req.body);
     // A server may answer (and close) before reading an oversized body:
     // that is an answer, not a failure.
-    let body_write = stream.write_all(&req.body).await;
+    let body_write = stream.write_all(&msg).await;
     let mut buf = Vec::with_capacity(4096);
     let head_len = loop {
         if let Some(n) = parse_head_len(&buf)? {
@@ -103,12 +178,21 @@ async fn exchange(addr: SocketAddr, req: &WireRequest) -> Result<Observed> {
             bail!("response head larger than 1 MiB");
         }
         let mut chunk = [0u8; 8192];
-        let n = stream
-            .read(&mut chunk)
-            .await
-            .context("reading the response")?;
+        let n = match stream.read(&mut chunk).await {
+            Ok(n) => n,
+            Err(_) if buf.is_empty() => return Err(Stale.into()),
+            Err(e) => return Err(e).context("reading the response"),
+        };
         if n == 0 {
-            body_write.context("sending the request body")?;
+            if buf.is_empty() {
+                if let Err(e) = body_write {
+                    if !close {
+                        return Err(Stale.into());
+                    }
+                    return Err(e).context("sending the request");
+                }
+                return Err(Stale.into());
+            }
             bail!("connection closed before a complete response head");
         }
         buf.extend_from_slice(&chunk[..n]);
@@ -122,12 +206,16 @@ async fn exchange(addr: SocketAddr, req: &WireRequest) -> Result<Observed> {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     };
+    let mut keep = !close
+        && !header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"))
+        && body_write.is_ok();
     let body = if no_body {
         Vec::new()
     } else if header("transfer-encoding")
         .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"))
     {
-        read_to_end(&mut stream, &mut rest).await?;
+        keep = false;
+        read_to_end(stream, &mut rest).await?;
         dechunk(&rest)?
     } else if let Some(len) = header("content-length") {
         let len: usize = len
@@ -145,17 +233,25 @@ async fn exchange(addr: SocketAddr, req: &WireRequest) -> Result<Observed> {
             }
             rest.extend_from_slice(&chunk[..n]);
         }
+        if rest.len() > len {
+            // Bytes past the answer: nothing is pipelined, so do not reuse.
+            keep = false;
+        }
         rest.truncate(len);
         rest
     } else {
-        read_to_end(&mut stream, &mut rest).await?;
+        keep = false;
+        read_to_end(stream, &mut rest).await?;
         rest
     };
-    Ok(Observed {
-        status,
-        headers,
-        body,
-    })
+    Ok((
+        Observed {
+            status,
+            headers,
+            body,
+        },
+        keep,
+    ))
 }
 
 async fn read_to_end(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<()> {

@@ -1,0 +1,456 @@
+//! Executing a generated input on a target and reducing each answer to
+//! what the differential comparison looks at.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::Result;
+use bytes::Bytes;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, HOST};
+use hyper::Method;
+
+use super::gen::{FuzzInput, FuzzRequest, Md5};
+use crate::diff;
+use crate::emulator::{self, Emulator, EmulatorConfig};
+use std::borrow::Cow;
+
+use crate::model::{
+    self, content_md5_of, xml, ApiError, CorsConfiguration, CorsHeaders, ErrorCode, Preflight,
+    PreflightOutcome, Profile, MAX_BODY_BYTES,
+};
+use crate::target::{Observed, Session, Shared, TargetSpec};
+
+/// The object actual requests are made on; every execution puts it first.
+pub const OBJECT: &str = "/fuzz/object";
+
+/// The CORS response headers compared.
+pub const CORS_HEADERS: [&str; 7] = [
+    "Access-Control-Allow-Origin",
+    "Access-Control-Allow-Credentials",
+    "Access-Control-Allow-Methods",
+    "Access-Control-Allow-Headers",
+    "Access-Control-Expose-Headers",
+    "Access-Control-Max-Age",
+    "Vary",
+];
+
+/// One request as it goes on the wire (relative to the bucket).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireStep {
+    pub kind: &'static str,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// The request's Origin (first), to recognise an echo.
+    pub origin: Option<String>,
+    /// The request's Access-Control-Request-Headers, to recognise an echo.
+    pub requested: Option<String>,
+}
+
+/// The steps of an input: set the configuration (or delete it), put the
+/// object, then the generated requests.
+pub fn steps(input: &FuzzInput) -> Vec<WireStep> {
+    let mut out = Vec::with_capacity(input.requests.len() + 2);
+    let step = |kind, method: &str, path: &str, query: Option<&str>| WireStep {
+        kind,
+        method: method.into(),
+        path: path.into(),
+        query: query.map(Into::into),
+        headers: Vec::new(),
+        body: String::new(),
+        origin: None,
+        requested: None,
+    };
+    match &input.config {
+        Some(_) => {
+            // The body (the configuration as XML) and its Content-MD5 are
+            // written only when the step goes on the wire: see `wire_form`.
+            let mut s = step("setup", "PUT", "/", Some("cors"));
+            s.headers
+                .push(("Content-Type".into(), "application/xml".into()));
+            out.push(s);
+        }
+        None => out.push(step("setup", "DELETE", "/", Some("cors"))),
+    }
+    let mut put = step("setup-object", "PUT", OBJECT, None);
+    put.body = "fuzz".into();
+    out.push(put);
+    for r in &input.requests {
+        out.push(match r {
+            FuzzRequest::Preflight {
+                path,
+                origin,
+                method,
+                headers,
+            } => {
+                let mut s = step("preflight", "OPTIONS", path, None);
+                for o in origin {
+                    s.headers.push(("Origin".into(), o.clone()));
+                }
+                for m in method {
+                    s.headers
+                        .push(("Access-Control-Request-Method".into(), m.clone()));
+                }
+                for h in headers {
+                    s.headers
+                        .push(("Access-Control-Request-Headers".into(), h.clone()));
+                }
+                s.origin = origin.first().cloned();
+                s.requested = headers.first().cloned();
+                s
+            }
+            FuzzRequest::Actual { method, origin, .. } => {
+                let mut s = step("actual", method, OBJECT, None);
+                if method == "PUT" {
+                    s.body = "fuzz".into();
+                }
+                for o in origin {
+                    s.headers.push(("Origin".into(), o.clone()));
+                }
+                s.origin = origin.first().cloned();
+                s
+            }
+            FuzzRequest::PutCors { body, md5 } => {
+                let mut s = step("put-cors", "PUT", "/", Some("cors"));
+                s.headers
+                    .push(("Content-Type".into(), "application/xml".into()));
+                match md5 {
+                    Md5::None => {}
+                    Md5::Correct => s
+                        .headers
+                        .push(("Content-MD5".into(), content_md5_of(body.as_bytes()))),
+                    Md5::Wrong => s
+                        .headers
+                        .push(("Content-MD5".into(), content_md5_of(b"other"))),
+                    Md5::Garbage => s
+                        .headers
+                        .push(("Content-MD5".into(), "not-a-digest".into())),
+                }
+                s.body = body.clone();
+                s
+            }
+            FuzzRequest::GetCors => step("get-cors", "GET", "/", Some("cors")),
+            FuzzRequest::DeleteCors => step("delete-cors", "DELETE", "/", Some("cors")),
+        });
+    }
+    out
+}
+
+/// A step as it goes on the wire: the setup's body and digest filled in.
+pub fn wire_form(input: &FuzzInput, s: &WireStep) -> WireStep {
+    let mut s = s.clone();
+    if let (Some(c), "setup") = (&input.config, s.kind) {
+        s.body = xml::write(c, Profile::Cos);
+        s.headers
+            .push(("Content-MD5".into(), content_md5_of(s.body.as_bytes())));
+    }
+    s
+}
+
+/// What the comparison looks at in one answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    /// Present CORS headers, values as received.
+    pub cors: BTreeMap<&'static str, String>,
+    /// The error Code, if the body is an `<Error>`.
+    pub code: Option<String>,
+    /// GET ?cors: the configuration read back, written canonically.
+    pub config: Option<String>,
+}
+
+impl Answer {
+    pub fn from_observed(step: &WireStep, o: &Observed) -> Answer {
+        let mut cors = BTreeMap::new();
+        for name in CORS_HEADERS {
+            let values: Vec<&str> = o.all(name).map(|(_, v)| v).collect();
+            if !values.is_empty() {
+                cors.insert(name, values.join(", "));
+            }
+        }
+        let code = diff::parse_error_body(&o.body)
+            .and_then(|f| f.into_iter().find(|(k, _)| k == "Code").map(|(_, v)| v));
+        let config = (step.kind == "get-cors" && o.status == 200)
+            .then(|| xml::parse(&o.body).ok())
+            .flatten()
+            .map(|c| xml::write(&c, Profile::Cos));
+        Answer {
+            status: o.status,
+            cors,
+            code,
+            config,
+        }
+    }
+}
+
+/// Where a campaign sends its inputs.
+pub enum Executor {
+    /// In process, straight to the model: no HTTP, no XML for the setup.
+    Model(Profile),
+    /// In process: the emulator's request handler, no HTTP.
+    InProcess(Profile),
+    /// Over HTTP, through a target session kept for the whole campaign.
+    Http { session: Box<Session> },
+}
+
+impl Executor {
+    /// `model` and `model-s3` run in process; anything else is a target.
+    pub async fn open(
+        name: &str,
+        targets_file: Option<&std::path::Path>,
+    ) -> Result<(Executor, String)> {
+        match name {
+            "model" => return Ok((Executor::Model(Profile::Cos), name.into())),
+            "model-s3" => return Ok((Executor::Model(Profile::S3), name.into())),
+            "handler" => return Ok((Executor::InProcess(Profile::Cos), name.into())),
+            "handler-s3" => return Ok((Executor::InProcess(Profile::S3), name.into())),
+            _ => {}
+        }
+        let spec: TargetSpec = TargetSpec::resolve(name, targets_file)?;
+        let shared: Arc<Shared> = Shared::new(&spec)?;
+        let session = Session::open(&spec, &shared).await?;
+        if spec.create_bucket {
+            let _ = session.send("PUT", "/", None, &[], Vec::new()).await;
+        }
+        Ok((
+            Executor::Http {
+                session: Box::new(session),
+            },
+            spec.name.clone(),
+        ))
+    }
+
+    /// Execute every step of an input.
+    pub async fn run(&self, input: &FuzzInput, steps: &[WireStep]) -> Result<Vec<Answer>> {
+        match self {
+            Executor::Model(profile) => Ok(run_model(*profile, input, steps)),
+            Executor::InProcess(profile) => {
+                let wire: Vec<WireStep> = steps.iter().map(|s| wire_form(input, s)).collect();
+                Ok(run_in_process(*profile, &wire))
+            }
+            Executor::Http { session } => {
+                let mut out = Vec::with_capacity(steps.len());
+                for s in steps {
+                    let s = &wire_form(input, s);
+                    let o = session
+                        .send(
+                            &s.method,
+                            &s.path,
+                            s.query.as_deref(),
+                            &s.headers,
+                            s.body.clone().into_bytes(),
+                        )
+                        .await?;
+                    out.push(Answer::from_observed(s, &o));
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+fn error_answer(e: &ApiError) -> Answer {
+    Answer {
+        status: e.status(),
+        cors: BTreeMap::new(),
+        code: Some(e.code.as_str().to_string()),
+        config: None,
+    }
+}
+
+fn cors_answer(status: u16, h: Option<&CorsHeaders>) -> Answer {
+    let mut cors = BTreeMap::new();
+    if let Some(h) = h {
+        h.for_each(|name, value| {
+            if let Some(n) = CORS_HEADERS.iter().find(|n| **n == name) {
+                cors.insert(*n, value.to_string());
+            }
+        });
+    }
+    Answer {
+        status,
+        cors,
+        code: None,
+        config: None,
+    }
+}
+
+/// An upper bound of the size of a configuration written as XML, so that
+/// the 64 KB check needs the XML only when it could matter.
+fn written_len_bound(c: &CorsConfiguration) -> usize {
+    let per_value = 40;
+    let mut n = 128;
+    for r in &c.rules {
+        n += 64 + r.id.as_ref().map_or(0, |i| i.len() * 5 + per_value);
+        for v in r
+            .allowed_origins
+            .iter()
+            .chain(&r.allowed_methods)
+            .chain(&r.allowed_headers)
+            .chain(&r.expose_headers)
+        {
+            // An escaped character takes at most 5 bytes (`&amp;`).
+            n += v.len() * 5 + per_value;
+        }
+        n += 64;
+    }
+    n
+}
+
+/// Run the steps straight on the model: the same answers the emulator
+/// gives (the emulator only routes to these calls), at in-process speed.
+pub fn run_model(profile: Profile, input: &FuzzInput, steps: &[WireStep]) -> Vec<Answer> {
+    let mut config: Option<Cow<'_, CorsConfiguration>> = None;
+    let header = |s: &WireStep, name: &str| -> Option<String> {
+        let values: Vec<&str> = s
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    };
+    steps
+        .iter()
+        .map(|s| match s.kind {
+            "setup" => match &input.config {
+                Some(c) => {
+                    let checked = if written_len_bound(c) > MAX_BODY_BYTES {
+                        let xml = xml::write(c, Profile::Cos);
+                        model::validate_put(xml.as_bytes(), None, profile).map(Cow::Owned)
+                    } else {
+                        model::validate_config(c, profile).map(|()| Cow::Borrowed(c))
+                    };
+                    match checked {
+                        Ok(c) => {
+                            config = Some(c);
+                            cors_answer(200, None)
+                        }
+                        Err(e) => error_answer(&e),
+                    }
+                }
+                None => {
+                    config = None;
+                    cors_answer(204, None)
+                }
+            },
+            "setup-object" => cors_answer(200, None),
+            "preflight" => {
+                let (o, m, h) = (
+                    header(s, "Origin"),
+                    header(s, "Access-Control-Request-Method"),
+                    header(s, "Access-Control-Request-Headers"),
+                );
+                let q = Preflight {
+                    origin: o.as_deref(),
+                    method: m.as_deref(),
+                    request_headers: h.as_deref(),
+                };
+                match model::preflight(config.as_deref(), &q, profile) {
+                    PreflightOutcome::Allowed(h) => cors_answer(200, Some(&h)),
+                    PreflightOutcome::Refused(e) => error_answer(&e),
+                }
+            }
+            "actual" => {
+                let o = header(s, "Origin");
+                let h = model::actual_request(config.as_deref(), o.as_deref(), &s.method, profile);
+                cors_answer(200, h.as_ref())
+            }
+            "put-cors" => {
+                let md5 = header(s, "Content-MD5");
+                match model::validate_put(s.body.as_bytes(), md5.as_deref(), profile) {
+                    Ok(c) => {
+                        config = Some(Cow::Owned(c));
+                        cors_answer(200, None)
+                    }
+                    Err(e) => error_answer(&e),
+                }
+            }
+            "get-cors" => match &config {
+                Some(c) => Answer {
+                    config: Some(xml::write(c, Profile::Cos)),
+                    ..cors_answer(200, None)
+                },
+                None => error_answer(&ApiError::new(ErrorCode::NoSuchCorsConfiguration, "")),
+            },
+            _ => {
+                config = None;
+                cors_answer(204, None)
+            }
+        })
+        .collect()
+}
+
+/// Run the steps on a fresh in-process emulator.
+pub fn run_in_process(profile: Profile, steps: &[WireStep]) -> Vec<Answer> {
+    let emu = Emulator::new(EmulatorConfig {
+        profile,
+        ..EmulatorConfig::default()
+    });
+    let host = format!(
+        "{}.cos.{}.myqcloud.com",
+        emulator::DEFAULT_BUCKET,
+        emulator::DEFAULT_REGION
+    );
+    steps
+        .iter()
+        .map(|s| {
+            let mut headers = HeaderMap::new();
+            if let Ok(h) = HeaderValue::from_str(&host) {
+                headers.insert(HOST, h);
+            }
+            for (n, v) in &s.headers {
+                if let (Ok(n), Ok(v)) = (
+                    HeaderName::from_bytes(n.as_bytes()),
+                    HeaderValue::from_str(v),
+                ) {
+                    headers.append(n, v);
+                }
+            }
+            let method = Method::from_bytes(s.method.as_bytes()).unwrap_or(Method::GET);
+            let resp = emulator::handle(
+                &emu,
+                emulator::Request {
+                    method: &method,
+                    path: &s.path,
+                    query: s.query.as_deref(),
+                    authority: None,
+                    headers: &headers,
+                    body: Some(Bytes::from(s.body.clone())),
+                },
+            );
+            let status = resp.status().as_u16();
+            let observed = Observed {
+                status,
+                headers: resp
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| {
+                        (
+                            n.as_str().to_string(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect(),
+                body: body_bytes(resp),
+            };
+            Answer::from_observed(s, &observed)
+        })
+        .collect()
+}
+
+fn body_bytes(resp: emulator::HttpResponse) -> Vec<u8> {
+    use http_body_util::BodyExt;
+    use std::future::Future;
+    // A `Full` body is ready at once: poll it without a runtime.
+    let fut = resp.into_body().collect();
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut fut = std::pin::pin!(fut);
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(Ok(c)) => c.to_bytes().to_vec(),
+        _ => Vec::new(),
+    }
+}

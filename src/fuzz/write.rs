@@ -1,0 +1,113 @@
+//! Writing a shrunk discrepancy as a case file: one YAML document per
+//! target, each expecting what that target answered, so that `coscors run`
+//! on the file against either target reproduces the discrepancy (one
+//! document passes, the other fails with the difference as its diff).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+
+use super::compare::Signature;
+use super::exec::{Answer, WireStep, CORS_HEADERS};
+use crate::case::{
+    Body, BucketSetup, Case, CorsSetup, Expect, ExpectError, Headers, Method, Path as CasePath,
+    Request, Source, Step,
+};
+
+/// Where a signature's case goes.
+pub fn case_path(out: &Path, sig: &Signature) -> PathBuf {
+    let mut slug = String::new();
+    for c in sig.0.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-');
+    let slug = &slug[..slug.len().min(100)];
+    out.join(format!("{slug}.yaml"))
+}
+
+fn step_of(s: &WireStep, answer: &Answer) -> Step {
+    let mut headers: Vec<(String, Vec<String>)> = Vec::new();
+    for (n, v) in &s.headers {
+        match headers.iter_mut().find(|(m, _)| m.eq_ignore_ascii_case(n)) {
+            Some((_, vs)) => vs.push(v.clone()),
+            None => headers.push((n.clone(), vec![v.clone()])),
+        }
+    }
+    let mut expect = Expect {
+        status: answer.status,
+        ..Default::default()
+    };
+    for name in CORS_HEADERS {
+        match answer.cors.get(name) {
+            Some(v) => expect.headers.0.push((name.to_string(), vec![v.clone()])),
+            None => expect.absent.push(name.to_string()),
+        }
+    }
+    if let Some(code) = &answer.code {
+        expect.error = Some(ExpectError {
+            code: code.clone(),
+            ..Default::default()
+        });
+    }
+    if let Some(c) = &answer.config {
+        expect.cors = crate::model::xml::parse(c.as_bytes()).ok();
+    }
+    Step {
+        name: Some(s.kind.to_string()),
+        request: Request {
+            method: Method(s.method.clone()),
+            path: CasePath(s.path.clone()),
+            query: s.query.clone(),
+            headers: Headers(headers),
+            body: (!s.body.is_empty()).then(|| Body::Text(s.body.clone())),
+            content_md5: false,
+        },
+        expect,
+    }
+}
+
+/// The text of the case file for a discrepancy.
+#[allow(clippy::too_many_arguments)]
+pub fn case_text(
+    sig: &Signature,
+    steps: &[WireStep],
+    (a_name, a): (&str, &[Answer]),
+    (b_name, b): (&str, &[Answer]),
+    seed: u64,
+    iteration: u64,
+    date: &str,
+) -> Result<String> {
+    let mut docs = Vec::new();
+    for (name, answers) in [(a_name, a), (b_name, b)] {
+        let case = Case {
+            name: format!("as {name} answers"),
+            description: format!(
+                "Found by `coscors fuzz --a {a_name} --b {b_name} --seed {seed}` at iteration {iteration}, then shrunk: the two differ ({}). This document expects what {name} answered. Untriaged: a person decides which side COS's documentation supports, then moves the case into the suite or a vendor file.",
+                sig.0
+            ),
+            source: Source(format!("recorded:{name}@{date}")),
+            bucket: BucketSetup {
+                cors: CorsSetup::None,
+            },
+            exact: Default::default(),
+            steps: steps.iter().zip(answers).map(|(s, ans)| step_of(s, ans)).collect(),
+        };
+        docs.push(serde_norway::to_string(&case)?);
+    }
+    Ok(format!(
+        "# coscors fuzz: {}\n# seed {seed}, iteration {iteration}; run it with `coscors run <this file> --target {a_name}` (or {b_name})\n{}",
+        sig.0,
+        docs.join("---\n")
+    ))
+}
+
+pub fn write(path: &Path, text: &str) -> Result<()> {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).with_context(|| format!("creating {}", p.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
