@@ -412,3 +412,73 @@ pub fn render(config: &BenchConfig, results: &[Measurement]) -> String {
     }
     out
 }
+
+/// The fuzzer's speed: execs/s in process (model vs model) and over
+/// loopback HTTP (emulator vs emulator), beside a bare hyper request/response
+/// round trip on one keep-alive connection from the same client, all on
+/// one thread as `coscors fuzz` runs.
+pub fn fuzz_speed(seconds: u64) -> Result<String> {
+    use crate::fuzz::{campaign, FuzzOptions};
+    use crate::target::wire::{WireClient, WireRequest};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let out_dir = std::env::temp_dir().join(format!("coscors-bench-fuzz-{}", std::process::id()));
+    let opts = |a: &str, b: &str| FuzzOptions {
+        a: a.into(),
+        b: b.into(),
+        targets_file: None,
+        seed: 0,
+        time: Some(Duration::from_secs(seconds)),
+        iterations: None,
+        out: out_dir.clone(),
+        shrink_budget: 0,
+        date: String::new(),
+    };
+    let model = rt.block_on(campaign(&opts("model", "model"), |_| {}))?;
+    let http = rt.block_on(campaign(&opts("emulator", "emulator"), |_| {}))?;
+    let bare_rate = rt.block_on(async {
+        let l = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = l.local_addr()?;
+        tokio::spawn(bare_hyper(l));
+        let client = WireClient::new(addr);
+        let req = WireRequest {
+            method: "OPTIONS".into(),
+            target: "/exampleobject".into(),
+            headers: vec![
+                (
+                    "Host".into(),
+                    "examplebucket-1250000000.cos.ap-beijing.myqcloud.com".into(),
+                ),
+                ("Origin".into(), ORIGIN.into()),
+                ("Access-Control-Request-Method".into(), "PUT".into()),
+            ],
+            body: Vec::new(),
+        };
+        let started = Instant::now();
+        let mut n = 0u64;
+        while started.elapsed() < Duration::from_secs(seconds) {
+            client.send(&req, Duration::from_secs(10)).await?;
+            n += 1;
+        }
+        anyhow::Ok(n as f64 / started.elapsed().as_secs_f64())
+    })?;
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let http_rps = http.requests as f64 / http.elapsed.as_secs_f64();
+    Ok(format!(
+        "machine: {}\nfuzz loop, one thread, {seconds}s each:\n\n\
+         {:<44} {:>12.0} execs/s\n\
+         {:<44} {:>12.0} execs/s  ({:.0} requests/s)\n\
+         {:<44} {:>12.0} round trips/s\n\n\
+         loopback requests/s of the fuzz loop vs a bare hyper round trip: {:.2}×\n",
+        machine(),
+        "model vs model (in process)",
+        model.rate(),
+        "emulator vs emulator (loopback HTTP)",
+        http.rate(),
+        http_rps,
+        "bare hyper, one keep-alive connection",
+        bare_rate,
+        http_rps / bare_rate
+    ))
+}

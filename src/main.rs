@@ -119,6 +119,18 @@ enum Command {
         #[arg(long, default_value_t = 400)]
         shrink_budget: usize,
     },
+    /// Write the fuzz targets' seed corpus from the case files.
+    ///
+    /// `fuzz/seeds/xml_roundtrip/`: every body PUT to `?cors` and every
+    /// configuration written as XML; `fuzz/seeds/emulator_handler/`: every
+    /// request as raw HTTP; `fuzz/seeds/model_eval/`: generator inputs.
+    Corpus {
+        /// Case files or directories.
+        #[arg(default_value = "cases")]
+        paths: Vec<PathBuf>,
+        #[arg(long, default_value = "fuzz/seeds")]
+        out: PathBuf,
+    },
     /// Measure the emulator's preflight requests/s beside a bare hyper server.
     ///
     /// Both run in this process on one worker thread each; the load comes
@@ -137,6 +149,10 @@ enum Command {
         /// Another server to time: LABEL=http://HOST:PORT/BUCKET (path-style).
         #[arg(long = "peer")]
         peers: Vec<String>,
+        /// Measure the fuzzer instead: execs/s in process and over loopback,
+        /// beside a bare hyper round trip.
+        #[arg(long)]
+        fuzz: bool,
     },
     /// Run the COS emulator as a standalone HTTP server.
     ///
@@ -261,12 +277,21 @@ fn real_main() -> Result<ExitCode> {
             };
             fuzz(&opts)
         }
+        Command::Corpus { paths, out } => corpus(&paths, &out),
         Command::Bench {
             connections,
             seconds,
             rounds,
             peers,
-        } => bench(connections, seconds, rounds, &peers),
+            fuzz,
+        } => {
+            if fuzz {
+                print!("{}", coscors::bench::fuzz_speed(seconds)?);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                bench(connections, seconds, rounds, &peers)
+            }
+        }
         Command::Serve {
             listen,
             profile,
@@ -486,6 +511,71 @@ fn fuzz(opts: &coscors::fuzz::FuzzOptions) -> Result<ExitCode> {
         report.rate(),
         report.found.len()
     )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn corpus(paths: &[PathBuf], out: &std::path::Path) -> Result<ExitCode> {
+    use coscors::case::{Body, CorsSetup};
+    use coscors::model::{xml, Profile};
+    let (cases, errors) = suite::load(paths, &[])?;
+    if let Some(e) = errors.first() {
+        anyhow::bail!("{e}");
+    }
+    let mut n = 0usize;
+    let mut put = |dir: &str, name: String, bytes: &[u8]| -> Result<()> {
+        let d = out.join(dir);
+        std::fs::create_dir_all(&d)?;
+        std::fs::write(d.join(name), bytes)?;
+        n += 1;
+        Ok(())
+    };
+    for c in &cases {
+        let id = c.id.replace(['/', ':'], "_");
+        if let CorsSetup::Config(cfg) = &c.case.bucket.cors {
+            put(
+                "xml_roundtrip",
+                format!("{id}.setup.xml"),
+                xml::write(cfg, Profile::Cos).as_bytes(),
+            )?;
+        }
+        for (i, s) in c.case.steps.iter().enumerate() {
+            let r = &s.request;
+            let body = match &r.body {
+                Some(Body::Text(t)) => t.clone().into_bytes(),
+                // Large generated bodies are left to the fuzzer.
+                _ => Vec::new(),
+            };
+            if r.query.as_deref() == Some("cors") && r.method.0 == "PUT" && !body.is_empty() {
+                put("xml_roundtrip", format!("{id}.{i}.xml"), &body)?;
+            }
+            let mut raw = format!(
+                "{} {}{} HTTP/1.1\r\nHost: {}.cos.{}.myqcloud.com\r\n",
+                r.method.0,
+                r.path.0,
+                r.query
+                    .as_deref()
+                    .map(|q| format!("?{q}"))
+                    .unwrap_or_default(),
+                coscors::emulator::DEFAULT_BUCKET,
+                coscors::emulator::DEFAULT_REGION
+            );
+            for (k, v) in r.headers.pairs() {
+                raw.push_str(&format!("{k}: {v}\r\n"));
+            }
+            raw.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+            let mut raw = raw.into_bytes();
+            raw.extend_from_slice(&body);
+            put("emulator_handler", format!("{id}.{i}.http"), &raw)?;
+        }
+    }
+    for i in 0..64u64 {
+        put(
+            "model_eval",
+            format!("seed-{i}"),
+            &coscors::fuzz::gen::seed_bytes(0, i),
+        )?;
+    }
+    println!("{n} seed files written under {}", out.display());
     Ok(ExitCode::SUCCESS)
 }
 

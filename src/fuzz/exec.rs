@@ -63,16 +63,16 @@ pub fn steps(input: &FuzzInput) -> Vec<WireStep> {
         origin: None,
         requested: None,
     };
-    match &input.config {
-        Some(_) => {
-            // The body (the configuration as XML) and its Content-MD5 are
-            // written only when the step goes on the wire: see `wire_form`.
-            let mut s = step("setup", "PUT", "/", Some("cors"));
-            s.headers
-                .push(("Content-Type".into(), "application/xml".into()));
-            out.push(s);
-        }
-        None => out.push(step("setup", "DELETE", "/", Some("cors"))),
+    // Every execution starts from no configuration, whatever the previous
+    // one left (a refused PUT keeps the old configuration).
+    out.push(step("setup-reset", "DELETE", "/", Some("cors")));
+    if input.config.is_some() {
+        // The body (the configuration as XML) and its Content-MD5 are
+        // written only when the step goes on the wire: see `wire_form`.
+        let mut s = step("setup", "PUT", "/", Some("cors"));
+        s.headers
+            .push(("Content-Type".into(), "application/xml".into()));
+        out.push(s);
     }
     let mut put = step("setup-object", "PUT", OBJECT, None);
     put.body = "fuzz".into();
@@ -337,6 +337,10 @@ pub fn run_model(profile: Profile, input: &FuzzInput, steps: &[WireStep]) -> Vec
                 }
             },
             "setup-object" => cors_answer(200, None),
+            "setup-reset" => {
+                config = None;
+                cors_answer(204, None)
+            }
             "preflight" => {
                 let (o, m, h) = (
                     header(s, "Origin"),

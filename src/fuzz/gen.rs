@@ -277,6 +277,23 @@ fn cors_body(u: &mut Unstructured<'_>) -> Result<String> {
     })
 }
 
+/// The bytes iteration `i` of a campaign with `seed` generates from:
+/// enough for a hundred rules; past the end `Unstructured` gives the
+/// smallest values, which is still a valid input.
+pub fn seed_bytes(seed: u64, i: u64) -> [u8; 2048] {
+    let mut bytes = [0u8; 2048];
+    let mut x = seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for chunk in bytes.chunks_mut(8) {
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+    }
+    bytes
+}
+
 impl FuzzInput {
     /// Generate an input from bytes.
     pub fn generate(u: &mut Unstructured<'_>) -> Result<FuzzInput> {
@@ -308,18 +325,7 @@ impl FuzzInput {
 
     /// The input for iteration `i` of a campaign with `seed`: deterministic.
     pub fn for_iteration(seed: u64, i: u64) -> FuzzInput {
-        // Enough for a hundred rules; past the end `Unstructured` gives
-        // the smallest values, which is still a valid input.
-        let mut bytes = [0u8; 2048];
-        let mut x = seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        for chunk in bytes.chunks_mut(8) {
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-        }
+        let bytes = seed_bytes(seed, i);
         let mut u = Unstructured::new(&bytes);
         FuzzInput::generate(&mut u).unwrap_or(FuzzInput {
             config: None,

@@ -47,6 +47,8 @@ pub struct Found {
 #[derive(Debug, Default)]
 pub struct FuzzReport {
     pub execs: u64,
+    /// Requests sent (or evaluated) on both targets together.
+    pub requests: u64,
     pub elapsed: Duration,
     pub found: BTreeMap<Signature, Found>,
 }
@@ -154,6 +156,7 @@ pub async fn campaign(
         let steps = exec::steps(&input);
         let (ra, rb) = pair.exec(&input, &steps).await?;
         report.execs += 1;
+        report.requests += 2 * steps.len() as u64;
         for (_, sig) in all_differences(&steps, &ra, &rb) {
             if let Some(f) = report.found.get_mut(&sig) {
                 f.count += 1;
