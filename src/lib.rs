@@ -11,6 +11,7 @@ pub mod emulator;
 pub mod fuzz;
 pub mod model;
 pub mod record;
+pub mod report;
 pub mod runner;
 pub mod safety;
 pub mod sign;

@@ -38,12 +38,16 @@ enum Command {
         #[arg(default_value = "cases")]
         paths: Vec<PathBuf>,
         /// Target: `emulator` (default), `emulator-s3`, a name from the
-        /// targets file, or http://host:port.
+        /// targets file, or http://host:port. Repeat to run several targets
+        /// (concurrently: they are independent).
         #[arg(long, env = "COSCORS_TARGET", default_value = "emulator")]
-        target: String,
+        target: Vec<String>,
         /// The targets file (default: $COSCORS_TARGETS, then ./targets.yaml).
         #[arg(long)]
         targets: Option<PathBuf>,
+        /// Write results.json, junit-<target>.xml, summary.md and index.html here.
+        #[arg(long)]
+        report: Option<PathBuf>,
         /// Where the run keeps the bucket's saved configuration.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -57,6 +61,17 @@ enum Command {
         /// Cases run at once on targets where each case has its own server.
         #[arg(long, default_value_t = 8)]
         jobs: usize,
+    },
+    /// Print the JSON Schema of the case format (for editors: see README).
+    Schema,
+    /// Re-render summary.md, junit and index.html from a report folder's
+    /// results.json, or list what changed between two runs.
+    Report {
+        /// The report folder (holding results.json).
+        dir: Option<PathBuf>,
+        /// Compare two report folders (or results.json files): OLD NEW.
+        #[arg(long, num_args = 2, value_names = ["OLD", "NEW"])]
+        compare: Vec<PathBuf>,
     },
     /// Run cases against an endpoint and write down what it answered.
     ///
@@ -211,12 +226,16 @@ fn real_main() -> Result<ExitCode> {
             paths,
             target,
             targets,
+            report,
             out,
             i_own_this_bucket,
             filter,
             jobs,
         } => {
-            let spec = TargetSpec::resolve(&target, targets.as_deref())?;
+            let specs = target
+                .iter()
+                .map(|t| TargetSpec::resolve(t, targets.as_deref()))
+                .collect::<Result<Vec<_>>>()?;
             let opts = SuiteOptions {
                 cases_root: cases_root(&paths),
                 paths,
@@ -225,7 +244,15 @@ fn real_main() -> Result<ExitCode> {
                 out_dir: out.unwrap_or_else(suite::default_out_dir),
                 owned: i_own_this_bucket,
             };
-            run(&spec, &opts)
+            run(&specs, &opts, report.as_deref())
+        }
+        Command::Report { dir, compare } => report_cmd(dir.as_deref(), &compare),
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&coscors::case::json_schema())?
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Record {
             paths,
@@ -356,20 +383,105 @@ fn cases_root(paths: &[PathBuf]) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("cases"))
 }
 
-fn run(spec: &TargetSpec, opts: &SuiteOptions) -> Result<ExitCode> {
-    let progress = std::io::stderr().is_terminal();
-    let result = runtime()?.block_on(suite::run(spec, opts, |i, total, o| {
-        if progress {
-            eprint!("\r\x1b[2K[{i}/{total}] {}", o.id);
+fn rfc3339_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let d = coscors::sign::sigv4::format_amz_date(secs);
+    format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &d[0..4],
+        &d[4..6],
+        &d[6..8],
+        &d[9..11],
+        &d[11..13],
+        &d[13..15]
+    )
+}
+
+fn run(
+    specs: &[TargetSpec],
+    opts: &SuiteOptions,
+    report: Option<&std::path::Path>,
+) -> Result<ExitCode> {
+    let progress = std::io::stderr().is_terminal() && specs.len() == 1;
+    let rt = runtime()?;
+    let results = rt.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for (i, spec) in specs.iter().cloned().enumerate() {
+            let mut o = opts.clone();
+            if specs.len() > 1 {
+                o.out_dir = o.out_dir.join(coscors::report::sanitize(&spec.name));
+            }
+            set.spawn(async move {
+                let r = suite::run(&spec, &o, |i, total, c| {
+                    if progress {
+                        eprint!("\r\x1b[2K[{i}/{total}] {}", c.id);
+                    }
+                })
+                .await;
+                (i, spec, o, r)
+            });
         }
-    }))?;
+        let mut all = Vec::new();
+        while let Some(r) = set.join_next().await {
+            all.push(r.context("a target's run panicked")?);
+        }
+        all.sort_by_key(|(i, ..)| *i);
+        anyhow::Ok(all)
+    })?;
     if progress {
         eprint!("\r\x1b[2K");
     }
-    for e in &result.load_errors {
-        eprintln!("{e}");
-    }
     let mut out = std::io::stdout().lock();
+    let (mut passed, mut failed, mut interrupted) = (0usize, 0usize, false);
+    let mut all_outcomes = Vec::new();
+    let mut restore_failed = false;
+    for (_, spec, o, result) in results {
+        let result = result.with_context(|| format!("target {}", spec.name))?;
+        for e in &result.load_errors {
+            eprintln!("{e}");
+        }
+        let (p, f) = print_target(&mut out, &spec, &o, &result, specs.len() > 1)?;
+        passed += p;
+        failed += f;
+        interrupted |= result.interrupted;
+        restore_failed |= matches!(result.restore, Some(Err(_)));
+        all_outcomes.extend(result.outcomes);
+    }
+    if let Some(dir) = report {
+        let infos = specs
+            .iter()
+            .map(|s| coscors::report::TargetInfo {
+                name: s.name.clone(),
+                profile: s.profile.name().to_string(),
+                vendor: s.vendor.clone(),
+            })
+            .collect();
+        let results = coscors::report::Results::from_outcomes(infos, &all_outcomes, rfc3339_now());
+        coscors::report::write_all(dir, &results)?;
+        writeln!(out, "report written to {}", dir.display())?;
+    }
+    writeln!(out, "{passed} passed, {failed} failed")?;
+    if interrupted {
+        return Ok(ExitCode::from(130));
+    }
+    Ok(if failed == 0 && !restore_failed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Print one target's failures and notes; returns (passed, failed).
+fn print_target(
+    out: &mut impl std::io::Write,
+    spec: &TargetSpec,
+    opts: &SuiteOptions,
+    result: &suite::SuiteResult,
+    several: bool,
+) -> Result<(usize, usize)> {
     let mut passed = 0usize;
     let mut failed = result.load_errors.len();
     for o in &result.outcomes {
@@ -415,33 +527,84 @@ fn run(spec: &TargetSpec, opts: &SuiteOptions) -> Result<ExitCode> {
     if !result.leftover_keys.is_empty() {
         writeln!(out, "could not delete: {}", result.leftover_keys.join(", "))?;
     }
-    let mut restore_failed = false;
     match &result.restore {
         Some(Ok(())) => writeln!(
             out,
             "the bucket's CORS configuration was restored (saved copy in {})",
             opts.out_dir.display()
         )?,
-        Some(Err(e)) => {
-            restore_failed = true;
-            writeln!(
-                out,
-                "RESTORE FAILED: {e}; the saved configuration is in {}",
-                opts.out_dir.display()
-            )?
-        }
+        Some(Err(e)) => writeln!(
+            out,
+            "RESTORE FAILED: {e}; the saved configuration is in {}",
+            opts.out_dir.display()
+        )?,
         None => {}
     }
-    if result.interrupted {
-        writeln!(out, "{passed} passed, {failed} failed")?;
-        return Ok(ExitCode::from(130));
+    if several {
+        writeln!(
+            out,
+            "target {}: {passed} passed, {failed} failed\n",
+            spec.name
+        )?;
     }
-    writeln!(out, "{passed} passed, {failed} failed")?;
-    Ok(if failed == 0 && !restore_failed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok((passed, failed))
+}
+
+fn report_cmd(dir: Option<&std::path::Path>, compare: &[PathBuf]) -> Result<ExitCode> {
+    let results_path = |p: &std::path::Path| {
+        if p.is_dir() {
+            p.join("results.json")
+        } else {
+            p.to_path_buf()
+        }
+    };
+    if let [old, new] = compare {
+        let (a, b) = (
+            coscors::report::load(&results_path(old))?,
+            coscors::report::load(&results_path(new))?,
+        );
+        let changes = coscors::report::compare(&a, &b);
+        let mut out = std::io::stdout().lock();
+        let name = |v: Option<coscors::report::VerdictKind>| v.map_or("absent", |v| v.name());
+        let (mut new_failures, mut fixed) = (0, 0);
+        for (case, target, va, vb) in &changes {
+            let kind = match (va.map(|v| v.ok()), vb.map(|v| v.ok())) {
+                (Some(true) | None, Some(false)) => {
+                    new_failures += 1;
+                    "NEW FAILURE"
+                }
+                (Some(false), Some(true) | None) => {
+                    fixed += 1;
+                    "fixed"
+                }
+                _ => "changed",
+            };
+            writeln!(
+                out,
+                "{kind:<12} {case} on {target}: {} -> {}",
+                name(*va),
+                name(*vb)
+            )?;
+        }
+        writeln!(
+            out,
+            "{} changed cell(s): {new_failures} new failure(s), {fixed} fixed",
+            changes.len()
+        )?;
+        return Ok(if new_failures == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let dir = dir.ok_or_else(|| anyhow::anyhow!("give a report folder, or --compare OLD NEW"))?;
+    let results = coscors::report::load(&results_path(dir))?;
+    coscors::report::render(dir, &results)?;
+    println!(
+        "re-rendered summary.md, junit-*.xml and index.html in {}",
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

@@ -34,6 +34,9 @@ pub struct StepOutcome {
     pub label: Option<String>,
     pub observed: Option<Observed>,
     pub comparison: Comparison,
+    /// When a vendor's expectation applied: the comparison with the case's
+    /// own (COS) expectation, which shows how the vendor differs from COS.
+    pub vs_cos: Option<Comparison>,
 }
 
 /// One case's result.
@@ -254,9 +257,12 @@ async fn run_step(
     };
     let cos = diff::compare(&for_target(&step.expect), &observed, &case.case.exact);
     let cos_ok = cos.passed();
-    let comparison = match vendor_expect {
-        Some(v) => diff::compare(&for_target(v), &observed, &case.case.exact),
-        None => cos,
+    let (comparison, vs_cos) = match vendor_expect {
+        Some(v) => (
+            diff::compare(&for_target(v), &observed, &case.case.exact),
+            Some(cos),
+        ),
+        None => (cos, None),
     };
     Ok((
         StepOutcome {
@@ -264,6 +270,7 @@ async fn run_step(
             label: step.name.clone(),
             observed: Some(observed),
             comparison,
+            vs_cos,
         },
         cos_ok,
     ))

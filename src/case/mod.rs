@@ -15,13 +15,14 @@ pub use vendor::{load_vendor, Divergence, VendorFile};
 use std::collections::BTreeSet;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::model::CorsConfiguration;
 
 /// One case: one behaviour, who says so, the bucket it needs, the steps.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
     /// What must hold, in a few words.
@@ -95,7 +96,7 @@ where
 }
 
 /// The bucket's CORS state before the first step.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BucketSetup {
     /// `none` (the default): no configuration (DELETE `?cors` first);
@@ -145,7 +146,9 @@ impl<'de> Deserialize<'de> for CorsSetup {
 }
 
 /// A normalisation the diff applies unless the case lists it in `exact:`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Normalisation {
     /// Header names compare case-insensitively (RFC 9110 §5.1).
@@ -178,7 +181,7 @@ impl Normalisation {
 }
 
 /// One request and what it must get.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// An optional label for the step in reports.
@@ -189,7 +192,7 @@ pub struct Step {
 }
 
 /// A request, relative to the target's bucket.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     pub method: Method,
@@ -385,7 +388,7 @@ impl<'de> Deserialize<'de> for OneOrMany {
 
 /// A request body: literal text, or text built by repetition (for bodies
 /// near and over size limits).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Body {
     Text(String),
@@ -393,7 +396,7 @@ pub enum Body {
 }
 
 /// `prefix` + `repeat` × `times` + `suffix`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RepeatBody {
     #[serde(default)]
@@ -424,7 +427,7 @@ impl Body {
 }
 
 /// What a step's answer must be. Only what is named is checked.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     pub status: u16,
@@ -452,7 +455,7 @@ impl Headers {
 }
 
 /// The expected `<Error>` body.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectError {
     pub code: String,
@@ -464,4 +467,115 @@ pub struct ExpectError {
     /// (`RequestId`, `TraceId`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub present: Vec<String>,
+}
+
+/// A JSON Schema for a string with a description and an optional pattern.
+fn string_schema(description: &str, pattern: Option<&str>) -> schemars::schema::Schema {
+    use schemars::schema::{InstanceType, Metadata, SchemaObject, StringValidation};
+    SchemaObject {
+        instance_type: Some(InstanceType::String.into()),
+        metadata: Some(Box::new(Metadata {
+            description: Some(description.to_string()),
+            ..Default::default()
+        })),
+        string: pattern.map(|p| {
+            Box::new(StringValidation {
+                pattern: Some(p.to_string()),
+                ..Default::default()
+            })
+        }),
+        ..Default::default()
+    }
+    .into()
+}
+
+impl JsonSchema for Source {
+    fn schema_name() -> String {
+        "Source".into()
+    }
+    fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        string_schema(
+            "Who says so: a documentation URL, `seed:<file>[#part]`, or `recorded:<target>@<date>`",
+            Some("^(https?://.+|seed:.+|recorded:.+@.+)$"),
+        )
+    }
+}
+
+impl JsonSchema for Method {
+    fn schema_name() -> String {
+        "Method".into()
+    }
+    fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        string_schema(
+            "An HTTP method token, sent as written",
+            Some("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"),
+        )
+    }
+}
+
+impl JsonSchema for Path {
+    fn schema_name() -> String {
+        "Path".into()
+    }
+    fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        string_schema("The path inside the bucket, from `/`", Some("^/[^?# ]*$"))
+    }
+}
+
+impl JsonSchema for Headers {
+    fn schema_name() -> String {
+        "Headers".into()
+    }
+    fn json_schema(g: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        use schemars::schema::{InstanceType, ObjectValidation, SchemaObject, SubschemaValidation};
+        let value: schemars::schema::Schema = SchemaObject {
+            subschemas: Some(Box::new(SubschemaValidation {
+                any_of: Some(vec![
+                    g.subschema_for::<String>(),
+                    g.subschema_for::<i64>(),
+                    g.subschema_for::<bool>(),
+                    g.subschema_for::<Vec<String>>(),
+                ]),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into();
+        SchemaObject {
+            instance_type: Some(InstanceType::Object.into()),
+            object: Some(Box::new(ObjectValidation {
+                additional_properties: Some(Box::new(value)),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
+    }
+}
+
+impl JsonSchema for CorsSetup {
+    fn schema_name() -> String {
+        "CorsSetup".into()
+    }
+    fn json_schema(g: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        use schemars::schema::{SchemaObject, SubschemaValidation};
+        let none: schemars::schema::Schema = SchemaObject {
+            enum_values: Some(vec!["none".into()]),
+            ..Default::default()
+        }
+        .into();
+        SchemaObject {
+            subschemas: Some(Box::new(SubschemaValidation {
+                one_of: Some(vec![none, g.subschema_for::<CorsConfiguration>()]),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
+    }
+}
+
+/// The JSON Schema of a case file (each YAML document), from these types.
+pub fn json_schema() -> schemars::schema::RootSchema {
+    schemars::schema_for!(Case)
 }

@@ -5,6 +5,7 @@
 //! `ExposeHeader`, `MaxAgeSeconds`, and the configuration-level
 //! `ResponseVary`).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The methods a rule may allow (PUT Bucket cors: "Enumerated values: GET,
@@ -19,7 +20,7 @@ pub const MAX_RULES: usize = 100;
 ///
 /// Order, duplicates and the case of every string are kept exactly as put:
 /// the COS JS SDK's own test suite expects GET to return the rules verbatim.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorsConfiguration {
     /// The rules, first match wins.
@@ -31,7 +32,7 @@ pub struct CorsConfiguration {
 }
 
 /// One `CORSRule`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorsRule {
     /// `<ID>`, optional.
