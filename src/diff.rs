@@ -26,7 +26,7 @@ const LIST_HEADERS: [&str; 5] = [
 ];
 
 /// Headers whose value changes from request to request.
-const VOLATILE_HEADERS: [&str; 7] = [
+pub const VOLATILE_HEADERS: [&str; 7] = [
     "date",
     "last-modified",
     "x-cos-request-id",

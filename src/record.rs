@@ -15,15 +15,6 @@ use crate::model::xml;
 use crate::runner::{CaseOutcome, Verdict};
 use crate::target::Observed;
 
-const VOLATILE: [&str; 6] = [
-    "date",
-    "last-modified",
-    "x-cos-request-id",
-    "x-cos-trace-id",
-    "x-amz-request-id",
-    "x-amz-id-2",
-];
-
 /// What `observed` says about the fields `original` checks. Where the
 /// comparison found no difference, the original's wording is kept (so that
 /// recordings stay stable across runs and targets).
@@ -48,7 +39,7 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
             present.push((name, v.clone()));
         } else if values.is_empty() {
             absent.push(name);
-        } else if VOLATILE.contains(&name.to_ascii_lowercase().as_str()) {
+        } else if diff::VOLATILE_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
             present.push((name, vec!["(volatile)".to_string()]));
         } else {
             present.push((name, vec![values.join(", ")]));

@@ -5,22 +5,10 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{repo, scratch};
+use common::scratch;
 
 fn coscors(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_coscors"))
-        .current_dir(repo())
-        .args(args)
-        .env_remove("COSCORS_TARGET")
-        .output()
-        .expect("coscors runs");
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    common::coscors_output(args).1
 }
 
 #[test]

@@ -11,20 +11,7 @@ use std::process::Command;
 use common::{python_has, repo, require, scratch};
 
 fn coscors(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_coscors"))
-        .current_dir(repo())
-        .args(args)
-        .env_remove("COSCORS_TARGET")
-        .output()
-        .expect("coscors runs");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    common::coscors_output(args)
 }
 
 fn make_report(dir: &Path) {

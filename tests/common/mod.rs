@@ -207,3 +207,21 @@ impl Drop for Daemon {
         let _ = self.0.wait();
     }
 }
+
+/// Run the `coscors` binary from the repository's folder; (success, stdout + stderr).
+pub fn coscors_output(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_coscors"))
+        .current_dir(repo())
+        .args(args)
+        .env_remove("COSCORS_TARGET")
+        .output()
+        .expect("coscors runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
