@@ -7,6 +7,7 @@
 //! AWS documentation for the `s3` profile). Where no source speaks and a
 //! choice had to be made, the comment says "inferred" and why.
 
+pub mod browser;
 mod config;
 mod error;
 mod eval;
