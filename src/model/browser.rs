@@ -18,6 +18,54 @@ pub enum Credentials {
     Include,
 }
 
+/// `fetch()` upper-cases the six standard methods whatever their case
+/// (Fetch: "normalize a method"); others are sent as written.
+pub fn normalize_method(method: &str) -> String {
+    const STANDARD: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+    match STANDARD.iter().find(|m| m.eq_ignore_ascii_case(method)) {
+        Some(m) => m.to_string(),
+        None => method.to_string(),
+    }
+}
+
+/// Methods `fetch()` refuses to send.
+pub fn is_forbidden_method(method: &str) -> bool {
+    ["CONNECT", "TRACE", "TRACK"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
+}
+
+/// Header names `fetch()` does not let a page set.
+pub fn is_forbidden_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    const FORBIDDEN: [&str; 20] = [
+        "accept-charset",
+        "accept-encoding",
+        "access-control-request-headers",
+        "access-control-request-method",
+        "connection",
+        "content-length",
+        "cookie",
+        "cookie2",
+        "date",
+        "dnt",
+        "expect",
+        "host",
+        "keep-alive",
+        "origin",
+        "referer",
+        "set-cookie",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    ];
+    FORBIDDEN.contains(&n.as_str())
+        || n == "via"
+        || n.starts_with("proxy-")
+        || n.starts_with("sec-")
+}
+
 /// GET, HEAD and POST need no preflight (Fetch: CORS-safelisted method).
 pub fn is_safelisted_method(method: &str) -> bool {
     matches!(method, "GET" | "HEAD" | "POST")

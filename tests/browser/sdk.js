@@ -1,0 +1,96 @@
+// cos-js-sdk-v5 (the seed's browser SDK) in a real Chromium page on another
+// loopback origin: putBucketCors, then putObject and read the ETag from
+// JavaScript. With `ExposeHeader: ETag` the page reads it; without, the
+// browser hides it, as in real life. The SDK keeps its virtual-host URL
+// scheme; its `Domain` points at a loopback proxy that forwards to the
+// emulator with the bucket's COS host name.
+//
+// Env: EMULATOR_PORT, CHROMIUM. Prints a JSON line; exits 1 on surprise.
+'use strict';
+const http = require('http');
+const path = require('path');
+const fs = require('fs');
+const { chromium } = require(path.join(__dirname, '..', 'peers', 'node_modules', 'playwright-core'));
+
+const EMU = Number(process.env.EMULATOR_PORT);
+const VHOST = 'examplebucket-1250000000.cos.ap-beijing.myqcloud.com';
+const SDK = path.join(__dirname, '..', 'peers', 'node_modules', 'cos-js-sdk-v5', 'dist', 'cos-js-sdk-v5.min.js');
+
+function listen(server) {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+}
+
+async function main() {
+  const page = http.createServer((req, res) => {
+    if (req.url === '/sdk.js') {
+      res.writeHead(200, { 'Content-Type': 'application/javascript; charset=utf-8' });
+      res.end(fs.readFileSync(SDK));
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><meta charset="utf-8"><title>cos-js-sdk-v5</title><script src="/sdk.js"></script>');
+  });
+  const pagePort = await listen(page);
+  const origin = `http://127.0.0.1:${pagePort}`;
+  const seen = [];
+  const proxy = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      seen.push(`${req.method} ${req.url}`);
+      const headers = Object.assign({}, req.headers, { host: VHOST });
+      const up = http.request({ host: '127.0.0.1', port: EMU, method: req.method, path: req.url, headers }, (ur) => {
+        res.writeHead(ur.statusCode, ur.rawHeaders);
+        ur.pipe(res);
+      });
+      up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
+      up.end(Buffer.concat(chunks));
+    });
+  });
+  const proxyPort = await listen(proxy);
+  // So that the page may call putBucketCors at all: a first configuration
+  // that lets its origin in (put straight to the emulator).
+  await new Promise((resolve, reject) => {
+    const xml = `<CORSConfiguration><CORSRule><AllowedOrigin>${origin}</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>DELETE</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader></CORSRule></CORSConfiguration>`;
+    const r = http.request({ host: '127.0.0.1', port: EMU, method: 'PUT', path: '/?cors', headers: { Host: VHOST, 'Content-Length': Buffer.byteLength(xml) } }, (res) => { res.resume(); res.on('end', resolve); });
+    r.on('error', reject);
+    r.end(xml);
+  });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const tab = await browser.newPage();
+  const pageErrors = [];
+  tab.on('pageerror', (e) => pageErrors.push(String(e)));
+  tab.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+  await tab.goto(origin + '/');
+  await tab.waitForFunction(() => typeof window.COS === 'function', null, { timeout: 10000 }).catch(() => {
+    throw new Error('cos-js-sdk-v5 did not load: ' + pageErrors.join('; '));
+  });
+  const run = (expose, key) => tab.evaluate(async ({ proxyPort, origin, expose, key }) => {
+    const cos = new COS({ SecretId: 'AKIDcoscorsBrowser', SecretKey: 'browser-test-key', Protocol: 'http:', Domain: `127.0.0.1:${proxyPort}` });
+    const call = (name, params) => new Promise((resolve) => {
+      cos[name](Object.assign({ Bucket: 'examplebucket-1250000000', Region: 'ap-beijing' }, params), (err, data) => resolve({ err: err && (err.code || err.message || String(err)), data }));
+    });
+    const put = await call('putBucketCors', {
+      CORSRules: [{ AllowedOrigin: [origin], AllowedMethod: ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'], AllowedHeader: ['*'], ExposeHeader: expose, MaxAgeSeconds: '5' }],
+    });
+    const obj = await call('putObject', { Key: key, Body: 'hello from the browser' });
+    return { putBucketCors: put.err || 'ok', putObject: obj.err || 'ok', etag: obj.data ? (obj.data.ETag || '') : '' };
+  }, { proxyPort, origin, expose, key });
+  const exposed = await run(['ETag'], 'sdk/exposed.txt');
+  const hidden = await run([], 'sdk/hidden.txt');
+  await browser.close();
+  page.close();
+  proxy.close();
+  const out = { exposed, hidden, requests: seen.length };
+  console.log(JSON.stringify(out));
+  const ok = exposed.putBucketCors === 'ok' && exposed.putObject === 'ok' && /^"?[0-9a-f]{32}"?$/.test(exposed.etag)
+    && hidden.putBucketCors === 'ok' && hidden.etag === '';
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
