@@ -8,10 +8,9 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command;
 
-use common::{repo, require, scratch, serve};
+use common::{repo, scratch, serve};
 use coscors::case::{self, CorsSetup};
 use coscors::fuzz::gen::{FuzzInput, FuzzRequest};
 use coscors::model::browser::{self, Credentials};
@@ -156,14 +155,7 @@ fn pairs(v: &Value) -> Vec<(String, String)> {
 
 #[test]
 fn chromium_agrees_with_every_verdict() {
-    let chromium = Path::new("/usr/bin/chromium").exists();
-    let playwright = repo()
-        .join("tests/peers/node_modules/playwright-core/package.json")
-        .exists();
-    if !require(
-        "chromium (Debian) and playwright-core (npm, in tests/peers)",
-        chromium && playwright,
-    ) {
+    if !common::require_browser(&["playwright-core"]) {
         return;
     }
     let served = serve("cos");
@@ -288,17 +280,7 @@ fn chromium_agrees_with_every_verdict() {
 /// without the expose header the browser hides it.
 #[test]
 fn cos_js_sdk_reads_the_etag_only_when_exposed() {
-    let chromium = Path::new("/usr/bin/chromium").exists();
-    let sdk = repo()
-        .join("tests/peers/node_modules/cos-js-sdk-v5/package.json")
-        .exists()
-        && repo()
-            .join("tests/peers/node_modules/playwright-core/package.json")
-            .exists();
-    if !require(
-        "chromium (Debian), cos-js-sdk-v5 and playwright-core (npm, in tests/peers)",
-        chromium && sdk,
-    ) {
+    if !common::require_browser(&["playwright-core", "cos-js-sdk-v5"]) {
         return;
     }
     let served = serve("cos");

@@ -135,14 +135,7 @@ fn compare_lists_exactly_the_changed_cells() {
 
 #[test]
 fn the_page_works_in_headless_chromium() {
-    let chromium = Path::new("/usr/bin/chromium").exists();
-    let playwright = repo()
-        .join("tests/peers/node_modules/playwright-core/package.json")
-        .exists();
-    if !require(
-        "chromium (Debian) and playwright-core (npm, in tests/peers)",
-        chromium && playwright,
-    ) {
+    if !common::require_browser(&["playwright-core"]) {
         return;
     }
     let dir = scratch("report-html");

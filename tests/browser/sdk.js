@@ -10,7 +10,7 @@
 const http = require('http');
 const path = require('path');
 const fs = require('fs');
-const { chromium } = require(path.join(__dirname, '..', 'peers', 'node_modules', 'playwright-core'));
+const launch = require('./launch.js');
 
 const EMU = Number(process.env.EMULATOR_PORT);
 const VHOST = 'examplebucket-1250000000.cos.ap-beijing.myqcloud.com';
@@ -56,12 +56,7 @@ async function main() {
     r.on('error', reject);
     r.end(xml);
   });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch();
   const tab = await browser.newPage();
   const pageErrors = [];
   tab.on('pageerror', (e) => pageErrors.push(String(e)));

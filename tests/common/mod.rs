@@ -225,3 +225,23 @@ pub fn coscors_output(args: &[&str]) -> (bool, String) {
         ),
     )
 }
+
+/// Are Debian's Chromium and the npm packages named (in tests/peers) here?
+/// Fails instead of answering false under `COSCORS_REQUIRE_PEERS=1`.
+pub fn require_browser(npm_packages: &[&str]) -> bool {
+    let chromium = std::path::Path::new("/usr/bin/chromium").exists();
+    let packages = npm_packages.iter().all(|p| {
+        repo()
+            .join("tests/peers/node_modules")
+            .join(p)
+            .join("package.json")
+            .exists()
+    });
+    require(
+        &format!(
+            "chromium (Debian) and {} (npm, in tests/peers)",
+            npm_packages.join(", ")
+        ),
+        chromium && packages,
+    )
+}

@@ -6,17 +6,12 @@
 // Usage: node check_html.js REPORT_DIR SCREENSHOT.png
 'use strict';
 const path = require('path');
-const { chromium } = require(path.join(__dirname, '..', 'peers', 'node_modules', 'playwright-core'));
+const launch = require(path.join(__dirname, '..', 'browser', 'launch.js'));
 
 async function main() {
   const [dir, shot] = process.argv.slice(2);
   const url = 'file://' + path.resolve(dir, 'index.html');
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch();
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));
