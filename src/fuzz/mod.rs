@@ -87,13 +87,16 @@ impl Pair {
     }
 }
 
-/// Shrink `input` while `sig` still shows; returns the smallest input found
-/// and both targets' answers to it.
+/// Shrink `input` while `sig` still shows, within `budget` executions and
+/// before `deadline` (the campaign's `--time`: a slow target must not make
+/// a campaign overrun it); returns the smallest input found and both
+/// targets' answers to it.
 async fn shrink(
     pair: &Pair,
     input: &FuzzInput,
     sig: &Signature,
     budget: usize,
+    deadline: Option<Instant>,
     execs: &mut u64,
 ) -> Result<(FuzzInput, Vec<WireStep>, Vec<Answer>, Vec<Answer>)> {
     let mut best = input.clone();
@@ -102,7 +105,7 @@ async fn shrink(
         let mut cands = shrink::candidates(&best);
         cands.sort_by_key(shrink::size);
         for c in cands {
-            if spent >= budget {
+            if spent >= budget || deadline.is_some_and(|d| Instant::now() >= d) {
                 break 'outer;
             }
             if shrink::size(&c) >= shrink::size(&best) {
@@ -143,6 +146,7 @@ pub async fn campaign(
         b_name,
     };
     let started = Instant::now();
+    let deadline = opts.time.map(|t| started + t);
     let mut report = FuzzReport::default();
     let mut last_progress = Instant::now();
     let mut i = 0u64;
@@ -162,8 +166,15 @@ pub async fn campaign(
                 f.count += 1;
                 continue;
             }
-            let (small, s_steps, sa, sb) =
-                shrink(&pair, &input, &sig, opts.shrink_budget, &mut report.execs).await?;
+            let (small, s_steps, sa, sb) = shrink(
+                &pair,
+                &input,
+                &sig,
+                opts.shrink_budget,
+                deadline,
+                &mut report.execs,
+            )
+            .await?;
             let path = write::case_path(&opts.out, &sig);
             let text = write::case_text(
                 &sig,
