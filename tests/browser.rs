@@ -284,18 +284,8 @@ fn cos_js_sdk_reads_the_etag_only_when_exposed() {
         return;
     }
     let served = serve("cos");
-    let out = Command::new("node")
-        .arg(repo().join("tests/browser/sdk.js"))
-        .env("EMULATOR_PORT", served.addr.port().to_string())
-        .output()
-        .expect("node");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
-    let v: Value = serde_json::from_str(text.lines().last().unwrap_or("{}")).expect("json");
+    let port = served.addr.port().to_string();
+    let (v, text) = common::node_json("tests/browser/sdk.js", &[], &[("EMULATOR_PORT", &port)]);
     assert_eq!(v["exposed"]["putObject"], "ok", "{text}");
     assert!(
         v["exposed"]["etag"].as_str().is_some_and(|e| e.len() >= 32),

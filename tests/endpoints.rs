@@ -6,10 +6,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{request, scratch, serve, serve_with};
+use common::{coscors_command, output_text, request, scratch, serve, serve_with};
 use coscors::model::xml;
 use coscors::sign::{self, Credentials};
 
@@ -25,16 +25,6 @@ fn targets_file(dir: &Path, addr: std::net::SocketAddr, extra: &str) -> std::pat
     )
     .expect("write targets file");
     path
-}
-
-fn coscors(args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_coscors"));
-    c.args(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.env_remove("COSCORS_TARGET").env_remove("COSCORS_TARGETS");
-    c
 }
 
 async fn current_config(addr: std::net::SocketAddr) -> coscors::model::CorsConfiguration {
@@ -62,7 +52,7 @@ async fn interrupted_run_restores_the_configuration() {
     // 25 requests/s: the whole suite would take about 15 s.
     let targets = targets_file(&dir, addr, "    signer: none\n    max_rps: 25\n");
     let out = dir.join("run");
-    let child = coscors(
+    let child = coscors_command(
         &[
             "run",
             "--targets",
@@ -113,7 +103,7 @@ async fn completed_run_restores_no_configuration_and_deletes_objects() {
     let addr = served.addr;
     let dir = scratch("completed");
     let targets = targets_file(&dir, addr, "    signer: none\n");
-    let out = run_output(&coscors(
+    let (ok, all) = output_text(&mut coscors_command(
         &[
             "run",
             "--targets",
@@ -128,33 +118,12 @@ async fn completed_run_restores_no_configuration_and_deletes_objects() {
         ],
         &[],
     ));
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("12 passed, 0 failed"), "{}", text(&out));
+    assert!(ok, "{all}");
+    assert!(all.contains("12 passed, 0 failed"), "{all}");
     // It had none before the run: none after.
     assert_eq!(request(addr, "GET", "/?cors", &[], "").await.status, 404);
     assert_eq!(object_count(addr).await, 0);
     assert!(dir.join("run/saved-cors.none").exists());
-}
-
-fn run_output(cmd: &Command) -> Output {
-    let mut c = Command::new(cmd.get_program());
-    c.args(cmd.get_args());
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c.output().expect("coscors runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 const SECRET_ID: &str = "AKIDcoscorsTEST0000000000000000000000";
@@ -190,7 +159,7 @@ async fn signed_run_passes_and_leaks_no_secret() {
         ("T_KEY", SECRET_KEY),
         ("T_TOKEN", TOKEN),
     ];
-    let out = run_output(&coscors(
+    let (ok, all) = output_text(&mut coscors_command(
         &[
             "run",
             "--targets",
@@ -204,7 +173,7 @@ async fn signed_run_passes_and_leaks_no_secret() {
         ],
         &env,
     ));
-    let all = text(&out);
+    assert!(!ok, "a failing case makes the run fail");
     assert!(all.contains("97 passed, 1 failed"), "{all}");
     // Every output: stdout, stderr, and the files the run wrote.
     let mut outputs = vec![all.clone()];
@@ -224,7 +193,7 @@ async fn signed_run_passes_and_leaks_no_secret() {
         }
     }
     // A wrong key: refused with COS's documented error, still no secret shown.
-    let out = run_output(&coscors(
+    let (ok, all) = output_text(&mut coscors_command(
         &[
             "run",
             "--targets",
@@ -241,8 +210,7 @@ async fn signed_run_passes_and_leaks_no_secret() {
             ("T_TOKEN", TOKEN),
         ],
     ));
-    let all = text(&out);
-    assert!(!out.status.success());
+    assert!(!ok);
     assert!(
         all.contains("403") && all.contains("SignatureDoesNotMatch"),
         "{all}"

@@ -7,7 +7,10 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{free_port, python_has, repo, require, scratch, wait_for_port, Daemon};
+use common::{
+    coscors_command, free_port, output_text, python_has, repo, require, scratch, wait_for_port,
+    Daemon,
+};
 
 fn moto_available() -> bool {
     python_has("moto.server")
@@ -33,26 +36,20 @@ fn run_suite(peer: &str, port: u16, dir: &Path) -> String {
         ),
     )
     .expect("targets file");
-    let out = Command::new(env!("CARGO_BIN_EXE_coscors"))
-        .current_dir(repo())
-        .args(["run", "--targets"])
-        .arg(&targets)
-        .args(["--target", peer, "--out"])
-        .arg(dir.join("run"))
-        .env("PEER_KEY_ID", "S3RVER")
-        .env("PEER_SECRET", "S3RVER")
-        .env_remove("COSCORS_TARGET")
-        .output()
-        .expect("coscors run");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "the suite against {peer} failed:\n{text}"
-    );
+    let (targets, out) = (targets.to_string_lossy(), dir.join("run"));
+    let (ok, text) = output_text(&mut coscors_command(
+        &[
+            "run",
+            "--targets",
+            &targets,
+            "--target",
+            peer,
+            "--out",
+            &out.to_string_lossy(),
+        ],
+        &[("PEER_KEY_ID", "S3RVER"), ("PEER_SECRET", "S3RVER")],
+    ));
+    assert!(ok, "the suite against {peer} failed:\n{text}");
     text
 }
 

@@ -141,20 +141,7 @@ fn the_page_works_in_headless_chromium() {
     let dir = scratch("report-html");
     make_report(&dir);
     let shot = dir.join("matrix.png");
-    let out = Command::new("node")
-        .arg(repo().join("tests/report/check_html.js"))
-        .arg(&dir)
-        .arg(&shot)
-        .output()
-        .expect("node");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
-    let v: serde_json::Value =
-        serde_json::from_str(text.lines().last().unwrap_or("{}")).expect("json line");
+    let (v, text) = common::node_json("tests/report/check_html.js", &[&dir, &shot], &[]);
     assert_eq!(v["rows"], 97, "{text}");
     assert_eq!(
         v["targets"],

@@ -208,14 +208,23 @@ impl Drop for Daemon {
     }
 }
 
-/// Run the `coscors` binary from the repository's folder; (success, stdout + stderr).
-pub fn coscors_output(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_coscors"))
-        .current_dir(repo())
+/// The `coscors` binary, run from the repository's folder, with `env` set
+/// and the user's target selection cleared.
+pub fn coscors_command(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_coscors"));
+    c.current_dir(repo())
         .args(args)
         .env_remove("COSCORS_TARGET")
-        .output()
-        .expect("coscors runs");
+        .env_remove("COSCORS_TARGETS");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c
+}
+
+/// Run a command to its end; (success, stdout + stderr).
+pub fn output_text(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().expect("the command runs");
     (
         out.status.success(),
         format!(
@@ -224,6 +233,30 @@ pub fn coscors_output(args: &[&str]) -> (bool, String) {
             String::from_utf8_lossy(&out.stderr)
         ),
     )
+}
+
+/// Run `coscors`; (success, stdout + stderr).
+pub fn coscors_output(args: &[&str]) -> (bool, String) {
+    output_text(&mut coscors_command(args, &[]))
+}
+
+/// Run a Node script of the tests that prints a JSON line last: the
+/// script must succeed; returns that line, parsed, and the whole output.
+pub fn node_json(
+    script: &str,
+    args: &[&std::path::Path],
+    env: &[(&str, &str)],
+) -> (serde_json::Value, String) {
+    let mut cmd = Command::new("node");
+    cmd.arg(repo().join(script)).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let (ok, text) = output_text(&mut cmd);
+    assert!(ok, "{script} failed:\n{text}");
+    let v = serde_json::from_str(text.lines().last().unwrap_or("{}"))
+        .unwrap_or_else(|e| panic!("{script}: no JSON line ({e}):\n{text}"));
+    (v, text)
 }
 
 /// Are Debian's Chromium and the npm packages named (in tests/peers) here?
