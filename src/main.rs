@@ -209,6 +209,9 @@ enum Command {
     },
 }
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match real_main() {
         Ok(code) => code,
@@ -735,7 +738,7 @@ fn corpus(paths: &[PathBuf], out: &std::path::Path) -> Result<ExitCode> {
         put(
             "model_eval",
             format!("seed-{i}"),
-            &coscors::fuzz::gen::seed_bytes(0, i),
+            &coscors::fuzz::gen::seed_bytes::<{ coscors::fuzz::gen::SEED_BYTES }>(0, i),
         )?;
     }
     println!("{n} seed files written under {}", out.display());

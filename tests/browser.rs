@@ -26,7 +26,7 @@ fn mapped(config: &CorsConfiguration, origin: &str) -> String {
     for r in &mut c.rules {
         for o in &mut r.allowed_origins {
             if o == origin {
-                *o = PLACEHOLDER.to_string();
+                *o = PLACEHOLDER.into();
             }
         }
     }
@@ -127,7 +127,7 @@ fn items() -> Vec<Item> {
             continue;
         };
         let (origin, method, headers) = req;
-        if !usable_method(&method[0]) {
+        if !usable_method(method[0]) {
             continue;
         }
         let config = match &input.config {
@@ -138,7 +138,7 @@ fn items() -> Vec<Item> {
             .first()
             .map(|h| usable_headers(h))
             .unwrap_or_default();
-        out.push((format!("generated/{i}"), config, method[0].clone(), h));
+        out.push((format!("generated/{i}"), config, method[0].to_string(), h));
     }
     out
 }

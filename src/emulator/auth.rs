@@ -28,7 +28,7 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     Some(String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
-fn denied(message: &str) -> ApiError {
+fn denied(message: &'static str) -> ApiError {
     ApiError::new(ErrorCode::AccessDenied, message)
 }
 

@@ -170,7 +170,7 @@ pub fn error(
     xml.push_str("<Error><Code>");
     xml.push_str(err.code.as_str());
     xml.push_str("</Code><Message>");
-    xml.push_str(&escape(err.message.as_str()));
+    xml.push_str(&escape(err.message.as_ref()));
     xml.push_str("</Message><Resource>");
     xml.push_str(&escape(resource));
     xml.push_str("</Resource><RequestId>");

@@ -1,7 +1,6 @@
 //! Executing a generated input on a target and reducing each answer to
 //! what the differential comparison looks at.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -16,9 +15,13 @@ use std::borrow::Cow;
 
 use crate::model::{
     self, content_md5_of, xml, ApiError, CorsConfiguration, CorsHeaders, ErrorCode, Preflight,
-    PreflightOutcome, Profile, MAX_BODY_BYTES,
+    PreflightOutcome, Profile, Text, MAX_BODY_BYTES,
 };
 use crate::target::{Observed, Session, Shared, TargetSpec};
+
+/// A Content-MD5 that is well formed but not the body's: the digest of
+/// `other`.
+const WRONG_MD5: &str = "eV8yArF8trw9S3cdjGyerw==";
 
 /// The object actual requests are made on; every execution puts it first.
 pub const OBJECT: &str = "/fuzz/object";
@@ -34,32 +37,35 @@ pub const CORS_HEADERS: [&str; 7] = [
     "Vary",
 ];
 
-/// One request as it goes on the wire (relative to the bucket).
+/// One request as it goes on the wire (relative to the bucket). Built once
+/// per execution and shared by both targets: names and paths come from the
+/// generator's dictionaries, and a body is shared, not copied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WireStep {
     pub kind: &'static str,
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub query: Option<&'static str>,
+    pub headers: Vec<(&'static str, Text)>,
+    /// Always UTF-8 (the generator writes text).
+    pub body: Bytes,
     /// The request's Origin (first), to recognise an echo.
-    pub origin: Option<String>,
+    pub origin: Option<Text>,
     /// The request's Access-Control-Request-Headers, to recognise an echo.
-    pub requested: Option<String>,
+    pub requested: Option<Text>,
 }
 
 /// The steps of an input: set the configuration (or delete it), put the
 /// object, then the generated requests.
 pub fn steps(input: &FuzzInput) -> Vec<WireStep> {
     let mut out = Vec::with_capacity(input.requests.len() + 2);
-    let step = |kind, method: &str, path: &str, query: Option<&str>| WireStep {
+    let step = |kind, method, path, query| WireStep {
         kind,
-        method: method.into(),
-        path: path.into(),
-        query: query.map(Into::into),
+        method,
+        path,
+        query,
         headers: Vec::new(),
-        body: String::new(),
+        body: Bytes::new(),
         origin: None,
         requested: None,
     };
@@ -71,11 +77,11 @@ pub fn steps(input: &FuzzInput) -> Vec<WireStep> {
         // written only when the step goes on the wire: see `wire_form`.
         let mut s = step("setup", "PUT", "/", Some("cors"));
         s.headers
-            .push(("Content-Type".into(), "application/xml".into()));
+            .push(("Content-Type", Cow::Borrowed("application/xml")));
         out.push(s);
     }
     let mut put = step("setup-object", "PUT", OBJECT, None);
-    put.body = "fuzz".into();
+    put.body = Bytes::from_static(b"fuzz");
     out.push(put);
     for r in &input.requests {
         out.push(match r {
@@ -87,15 +93,15 @@ pub fn steps(input: &FuzzInput) -> Vec<WireStep> {
             } => {
                 let mut s = step("preflight", "OPTIONS", path, None);
                 for o in origin {
-                    s.headers.push(("Origin".into(), o.clone()));
+                    s.headers.push(("Origin", o.clone()));
                 }
                 for m in method {
                     s.headers
-                        .push(("Access-Control-Request-Method".into(), m.clone()));
+                        .push(("Access-Control-Request-Method", Cow::Borrowed(*m)));
                 }
                 for h in headers {
                     s.headers
-                        .push(("Access-Control-Request-Headers".into(), h.clone()));
+                        .push(("Access-Control-Request-Headers", h.clone()));
                 }
                 s.origin = origin.first().cloned();
                 s.requested = headers.first().cloned();
@@ -103,11 +109,11 @@ pub fn steps(input: &FuzzInput) -> Vec<WireStep> {
             }
             FuzzRequest::Actual { method, origin, .. } => {
                 let mut s = step("actual", method, OBJECT, None);
-                if method == "PUT" {
-                    s.body = "fuzz".into();
+                if *method == "PUT" {
+                    s.body = Bytes::from_static(b"fuzz");
                 }
                 for o in origin {
-                    s.headers.push(("Origin".into(), o.clone()));
+                    s.headers.push(("Origin", o.clone()));
                 }
                 s.origin = origin.first().cloned();
                 s
@@ -115,18 +121,12 @@ pub fn steps(input: &FuzzInput) -> Vec<WireStep> {
             FuzzRequest::PutCors { body, md5 } => {
                 let mut s = step("put-cors", "PUT", "/", Some("cors"));
                 s.headers
-                    .push(("Content-Type".into(), "application/xml".into()));
+                    .push(("Content-Type", Cow::Borrowed("application/xml")));
                 match md5 {
                     Md5::None => {}
-                    Md5::Correct => s
-                        .headers
-                        .push(("Content-MD5".into(), content_md5_of(body.as_bytes()))),
-                    Md5::Wrong => s
-                        .headers
-                        .push(("Content-MD5".into(), content_md5_of(b"other"))),
-                    Md5::Garbage => s
-                        .headers
-                        .push(("Content-MD5".into(), "not-a-digest".into())),
+                    Md5::Correct => s.headers.push(("Content-MD5", content_md5_of(body).into())),
+                    Md5::Wrong => s.headers.push(("Content-MD5", WRONG_MD5.into())),
+                    Md5::Garbage => s.headers.push(("Content-MD5", "not-a-digest".into())),
                 }
                 s.body = body.clone();
                 s
@@ -142,9 +142,9 @@ pub fn steps(input: &FuzzInput) -> Vec<WireStep> {
 pub fn wire_form(input: &FuzzInput, s: &WireStep) -> WireStep {
     let mut s = s.clone();
     if let (Some(c), "setup") = (&input.config, s.kind) {
-        s.body = xml::write(c, Profile::Cos);
+        s.body = Bytes::from(xml::write(c, Profile::Cos));
         s.headers
-            .push(("Content-MD5".into(), content_md5_of(s.body.as_bytes())));
+            .push(("Content-MD5", content_md5_of(&s.body).into()));
     }
     s
 }
@@ -153,25 +153,24 @@ pub fn wire_form(input: &FuzzInput, s: &WireStep) -> WireStep {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub status: u16,
-    /// Present CORS headers, values as received.
-    pub cors: BTreeMap<&'static str, String>,
+    /// The CORS headers, as [`CORS_HEADERS`] orders them: values as
+    /// received, `None` when absent.
+    pub cors: [Option<Text>; 7],
     /// The error Code, if the body is an `<Error>`.
-    pub code: Option<String>,
+    pub code: Option<Text>,
     /// GET ?cors: the configuration read back, written canonically.
     pub config: Option<String>,
 }
 
 impl Answer {
     pub fn from_observed(step: &WireStep, o: &Observed) -> Answer {
-        let mut cors = BTreeMap::new();
-        for name in CORS_HEADERS {
+        let cors = CORS_HEADERS.map(|name| {
             let values: Vec<&str> = o.all(name).map(|(_, v)| v).collect();
-            if !values.is_empty() {
-                cors.insert(name, values.join(", "));
-            }
-        }
+            (!values.is_empty()).then(|| Cow::Owned(values.join(", ")))
+        });
         let code = diff::parse_error_body(&o.body)
-            .and_then(|f| f.into_iter().find(|(k, _)| k == "Code").map(|(_, v)| v));
+            .and_then(|f| f.into_iter().find(|(k, _)| k == "Code").map(|(_, v)| v))
+            .map(Cow::Owned);
         let config = (step.kind == "get-cors" && o.status == 200)
             .then(|| xml::parse(&o.body).ok())
             .flatten()
@@ -234,14 +233,13 @@ impl Executor {
                 let mut out = Vec::with_capacity(steps.len());
                 for s in steps {
                     let s = &wire_form(input, s);
+                    let headers: Vec<(String, String)> = s
+                        .headers
+                        .iter()
+                        .map(|(n, v)| ((*n).to_string(), v.to_string()))
+                        .collect();
                     let o = session
-                        .send(
-                            &s.method,
-                            &s.path,
-                            s.query.as_deref(),
-                            &s.headers,
-                            s.body.clone().into_bytes(),
-                        )
+                        .send(s.method, s.path, s.query, &headers, s.body.to_vec())
                         .await?;
                     out.push(Answer::from_observed(s, &o));
                 }
@@ -254,20 +252,20 @@ impl Executor {
 fn error_answer(e: &ApiError) -> Answer {
     Answer {
         status: e.status(),
-        cors: BTreeMap::new(),
-        code: Some(e.code.as_str().to_string()),
+        cors: Default::default(),
+        code: Some(Cow::Borrowed(e.code.as_str())),
         config: None,
     }
 }
 
-fn cors_answer(status: u16, h: Option<&CorsHeaders>) -> Answer {
-    let mut cors = BTreeMap::new();
+fn cors_answer(status: u16, h: Option<CorsHeaders>) -> Answer {
+    let mut cors: [Option<Text>; 7] = Default::default();
     if let Some(h) = h {
-        h.for_each(|name, value| {
-            if let Some(n) = CORS_HEADERS.iter().find(|n| **n == name) {
-                cors.insert(*n, value.to_string());
+        for (name, value) in h.into_values() {
+            if let Some(i) = CORS_HEADERS.iter().position(|n| *n == name) {
+                cors[i] = value;
             }
-        });
+        }
     }
     Answer {
         status,
@@ -299,19 +297,25 @@ fn written_len_bound(c: &CorsConfiguration) -> usize {
     n
 }
 
+/// A request header's value; repeated headers joined as one (RFC 9110
+/// §5.3), borrowed when there is one.
+fn header<'s>(s: &'s WireStep, name: &str) -> Option<Cow<'s, str>> {
+    let mut values = s.headers.iter().filter(|(n, _)| *n == name);
+    let first = values.next()?;
+    Some(
+        values.fold(Cow::Borrowed(first.1.as_ref()), |mut all, (_, v)| {
+            let joined = all.to_mut();
+            joined.push_str(", ");
+            joined.push_str(v);
+            all
+        }),
+    )
+}
+
 /// Run the steps straight on the model: the same answers the emulator
 /// gives (the emulator only routes to these calls), at in-process speed.
 pub fn run_model(profile: Profile, input: &FuzzInput, steps: &[WireStep]) -> Vec<Answer> {
     let mut config: Option<Cow<'_, CorsConfiguration>> = None;
-    let header = |s: &WireStep, name: &str| -> Option<String> {
-        let values: Vec<&str> = s
-            .headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect();
-        (!values.is_empty()).then(|| values.join(", "))
-    };
     steps
         .iter()
         .map(|s| match s.kind {
@@ -353,18 +357,18 @@ pub fn run_model(profile: Profile, input: &FuzzInput, steps: &[WireStep]) -> Vec
                     request_headers: h.as_deref(),
                 };
                 match model::preflight(config.as_deref(), &q, profile) {
-                    PreflightOutcome::Allowed(h) => cors_answer(200, Some(&h)),
+                    PreflightOutcome::Allowed(h) => cors_answer(200, Some(h)),
                     PreflightOutcome::Refused(e) => error_answer(&e),
                 }
             }
             "actual" => {
                 let o = header(s, "Origin");
-                let h = model::actual_request(config.as_deref(), o.as_deref(), &s.method, profile);
-                cors_answer(200, h.as_ref())
+                let h = model::actual_request(config.as_deref(), o.as_deref(), s.method, profile);
+                cors_answer(200, h)
             }
             "put-cors" => {
                 let md5 = header(s, "Content-MD5");
-                match model::validate_put(s.body.as_bytes(), md5.as_deref(), profile) {
+                match model::validate_put(&s.body, md5.as_deref(), profile) {
                     Ok(c) => {
                         config = Some(Cow::Owned(c));
                         cors_answer(200, None)
@@ -418,11 +422,11 @@ pub fn run_in_process(profile: Profile, steps: &[WireStep]) -> Vec<Answer> {
                 &emu,
                 emulator::Request {
                     method: &method,
-                    path: &s.path,
-                    query: s.query.as_deref(),
+                    path: s.path,
+                    query: s.query,
                     authority: None,
                     headers: &headers,
-                    body: Some(Bytes::from(s.body.clone())),
+                    body: Some(s.body.clone()),
                 },
             );
             let status = resp.status().as_u16();
@@ -456,5 +460,15 @@ fn body_bytes(resp: emulator::HttpResponse) -> Vec<u8> {
     match fut.as_mut().poll(&mut cx) {
         std::task::Poll::Ready(Ok(c)) => c.to_bytes().to_vec(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wrong_digest_is_the_digest_of_other() {
+        assert_eq!(WRONG_MD5, content_md5_of(b"other"));
     }
 }

@@ -9,8 +9,12 @@
 //! The same bytes always give the same input.
 
 use arbitrary::{Result, Unstructured};
+use bytes::Bytes;
 
-use crate::model::{CorsConfiguration, CorsRule};
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use crate::model::{CorsConfiguration, CorsRule, Text};
 
 /// One generated input: the bucket's configuration and what is sent to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,20 +28,22 @@ pub struct FuzzInput {
 pub enum FuzzRequest {
     /// OPTIONS, with each CORS request header absent, once, or repeated.
     Preflight {
-        path: String,
-        origin: Vec<String>,
-        method: Vec<String>,
-        headers: Vec<String>,
+        path: &'static str,
+        origin: Vec<Text>,
+        method: Vec<&'static str>,
+        headers: Vec<Text>,
     },
     /// An actual request with an Origin (or several, or none).
     Actual {
-        method: String,
-        path: String,
-        origin: Vec<String>,
+        method: &'static str,
+        path: &'static str,
+        origin: Vec<Text>,
     },
-    /// PUT ?cors with a raw body (valid or not) and perhaps a Content-MD5.
+    /// PUT ?cors with a raw body (valid or not; always UTF-8) and perhaps a
+    /// Content-MD5. `Bytes`, so that the steps share a near-limit body
+    /// instead of copying it.
     PutCors {
-        body: String,
+        body: Bytes,
         md5: Md5,
     },
     GetCors,
@@ -122,45 +128,76 @@ fn garbage(u: &mut Unstructured<'_>) -> Result<String> {
     Ok(s)
 }
 
-fn pick<'a>(u: &mut Unstructured<'_>, list: &[&'a str]) -> Result<&'a str> {
+fn pick(u: &mut Unstructured<'_>, list: &[&'static str]) -> Result<&'static str> {
     Ok(*u.choose(list)?)
 }
 
-fn origin(u: &mut Unstructured<'_>) -> Result<String> {
-    Ok(match u.int_in_range(0..=9)? {
-        0 => "null".into(),
-        1 => garbage(u)?,
-        _ => format!(
-            "{}{}{}",
-            pick(u, SCHEMES)?,
-            pick(u, HOSTS)?,
-            pick(u, &PORTS[..PORTS.len() - 2])?
-        ),
-    })
+/// A dictionary word, borrowed: no allocation.
+fn word(u: &mut Unstructured<'_>, list: &[&'static str]) -> Result<Text> {
+    Ok(Cow::Borrowed(pick(u, list)?))
 }
 
-fn origin_pattern(u: &mut Unstructured<'_>) -> Result<String> {
-    Ok(match u.int_in_range(0..=5)? {
-        0..=2 => pick(u, ORIGIN_PATTERNS)?.to_string(),
-        3 => garbage(u)?,
-        _ => format!(
-            "{}{}{}",
-            pick(u, SCHEMES)?,
-            pick(u, HOSTS)?,
-            pick(u, PORTS)?
-        ),
-    })
-}
-
-fn header_list(u: &mut Unstructured<'_>) -> Result<String> {
-    let n = u.int_in_range(0..=4)?;
-    let mut items = Vec::with_capacity(n);
-    for _ in 0..n {
-        let name = pick(u, &HEADER_NAMES[1..])?;
-        items.push(name.to_string());
+/// Every scheme + host + port, written once, so that composing an origin
+/// borrows instead of formatting.
+static COMPOSED: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut all = Vec::with_capacity(SCHEMES.len() * HOSTS.len() * PORTS.len());
+    for s in SCHEMES {
+        for h in HOSTS {
+            for p in PORTS {
+                all.push(&*Box::leak(format!("{s}{h}{p}").into_boxed_str()));
+            }
+        }
     }
-    let sep = *u.choose(&[",", ", ", " , ", ",,"])?;
-    Ok(items.join(sep))
+    all
+});
+
+/// A scheme, a host and one of the first `ports` ports.
+fn composed(u: &mut Unstructured<'_>, ports: usize) -> Result<Text> {
+    let s = u.choose_index(SCHEMES.len())?;
+    let h = u.choose_index(HOSTS.len())?;
+    let p = u.choose_index(ports)?;
+    Ok(Cow::Borrowed(
+        COMPOSED[(s * HOSTS.len() + h) * PORTS.len() + p],
+    ))
+}
+
+fn origin(u: &mut Unstructured<'_>) -> Result<Text> {
+    Ok(match u.int_in_range(0..=9)? {
+        0 => Cow::Borrowed("null"),
+        1 => Cow::Owned(garbage(u)?),
+        _ => composed(u, PORTS.len() - 2)?,
+    })
+}
+
+fn origin_pattern(u: &mut Unstructured<'_>) -> Result<Text> {
+    Ok(match u.int_in_range(0..=5)? {
+        0..=2 => word(u, ORIGIN_PATTERNS)?,
+        3 => Cow::Owned(garbage(u)?),
+        _ => composed(u, PORTS.len())?,
+    })
+}
+
+fn header_list(u: &mut Unstructured<'_>) -> Result<Text> {
+    let n = u.int_in_range(0..=4)?;
+    let sep = |u: &mut Unstructured<'_>| pick(u, &[",", ", ", " , ", ",,"]);
+    Ok(match n {
+        0 => {
+            sep(u)?;
+            Cow::Borrowed("")
+        }
+        1 => {
+            let name = pick(u, &HEADER_NAMES[1..])?;
+            sep(u)?;
+            Cow::Borrowed(name)
+        }
+        _ => {
+            let mut items = [""; 4];
+            for item in &mut items[..n] {
+                *item = pick(u, &HEADER_NAMES[1..])?;
+            }
+            Cow::Owned(items[..n].join(sep(u)?))
+        }
+    })
 }
 
 fn list<T>(
@@ -175,14 +212,14 @@ fn list<T>(
 fn rule(u: &mut Unstructured<'_>) -> Result<CorsRule> {
     let mut r = CorsRule {
         id: if u.ratio(1, 4)? {
-            Some(garbage(u)?)
+            Some(Cow::Owned(garbage(u)?))
         } else {
             None
         },
         allowed_origins: list(u, 3, origin_pattern)?,
-        allowed_methods: list(u, 4, |u| Ok(pick(u, &METHODS[..5])?.to_string()))?,
-        allowed_headers: list(u, 3, |u| Ok(pick(u, HEADER_NAMES)?.to_string()))?,
-        expose_headers: list(u, 2, |u| Ok(pick(u, EXPOSE)?.to_string()))?,
+        allowed_methods: list(u, 4, |u| word(u, &METHODS[..5]))?,
+        allowed_headers: list(u, 3, |u| word(u, HEADER_NAMES))?,
+        expose_headers: list(u, 2, |u| word(u, EXPOSE))?,
         max_age_seconds: if u.ratio(1, 2)? {
             Some(*u.choose(MAX_AGES)?)
         } else {
@@ -194,15 +231,15 @@ fn rule(u: &mut Unstructured<'_>) -> Result<CorsRule> {
         r.allowed_origins.push(origin_pattern(u)?);
     }
     if r.allowed_methods.is_empty() && u.ratio(3, 4)? {
-        r.allowed_methods.push(pick(u, &METHODS[..5])?.to_string());
+        r.allowed_methods.push(word(u, &METHODS[..5])?);
     }
     Ok(r)
 }
 
-fn one_or_more(
+fn one_or_more<T>(
     u: &mut Unstructured<'_>,
-    mut f: impl FnMut(&mut Unstructured<'_>) -> Result<String>,
-) -> Result<Vec<String>> {
+    mut f: impl FnMut(&mut Unstructured<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
     Ok(match u.int_in_range(0..=9)? {
         0 => Vec::new(),
         1 => vec![f(u)?, f(u)?],
@@ -210,33 +247,37 @@ fn one_or_more(
     })
 }
 
-fn request(u: &mut Unstructured<'_>, config: Option<&CorsConfiguration>) -> Result<FuzzRequest> {
-    // Origins and methods that the configuration names are likelier to match.
-    let near_origin = |u: &mut Unstructured<'_>| -> Result<String> {
-        let named: Vec<&String> = config
-            .iter()
-            .flat_map(|c| c.rules.iter().flat_map(|r| r.allowed_origins.iter()))
-            .filter(|o| !o.contains('*'))
-            .collect();
+/// The origins a configuration names literally (no `*`): requests use
+/// them half the time, to be likelier to match.
+fn named_origins(config: Option<&CorsConfiguration>) -> Vec<&Text> {
+    config
+        .iter()
+        .flat_map(|c| c.rules.iter().flat_map(|r| r.allowed_origins.iter()))
+        .filter(|o| !o.contains('*'))
+        .collect()
+}
+
+fn request(u: &mut Unstructured<'_>, named: &[&Text]) -> Result<FuzzRequest> {
+    let near_origin = |u: &mut Unstructured<'_>| -> Result<Text> {
         if !named.is_empty() && u.ratio(1, 2)? {
-            Ok((*u.choose(&named)?).clone())
+            Ok((*u.choose(named)?).clone())
         } else {
             origin(u)
         }
     };
     Ok(match u.int_in_range(0..=11)? {
         0..=6 => FuzzRequest::Preflight {
-            path: pick(u, PATHS)?.to_string(),
+            path: pick(u, PATHS)?,
             origin: one_or_more(u, near_origin)?,
-            method: one_or_more(u, |u| Ok(pick(u, METHODS)?.to_string()))?,
+            method: one_or_more(u, |u| pick(u, METHODS))?,
             headers: match u.int_in_range(0..=3)? {
                 0 => Vec::new(),
                 _ => vec![header_list(u)?],
             },
         },
         7..=8 => FuzzRequest::Actual {
-            method: pick(u, &["GET", "PUT", "HEAD"])?.to_string(),
-            path: pick(u, &PATHS[1..])?.to_string(),
+            method: pick(u, &["GET", "PUT", "HEAD"])?,
+            path: pick(u, &PATHS[1..])?,
             origin: one_or_more(u, near_origin)?,
         },
         9 => FuzzRequest::PutCors {
@@ -248,40 +289,59 @@ fn request(u: &mut Unstructured<'_>, config: Option<&CorsConfiguration>) -> Resu
     })
 }
 
-/// A PUT ?cors body: a written configuration, a broken one, or a large one.
-fn cors_body(u: &mut Unstructured<'_>) -> Result<String> {
+/// A PUT ?cors body: a written configuration, a broken one, or one near
+/// the 64 KB limit. Near-limit bodies are one in 128: each costs about as
+/// much as a hundred ordinary inputs (written, hashed, and parsed by both
+/// targets), and four sizes need no more to be explored thousands of times
+/// a minute.
+fn cors_body(u: &mut Unstructured<'_>) -> Result<Bytes> {
     let n = u.int_in_range(1..=3)?;
     let mut c = CorsConfiguration::default();
+    c.rules.reserve_exact(n);
     for _ in 0..n {
         c.rules.push(rule(u)?);
     }
     let xml = crate::model::xml::write(&c, crate::model::Profile::Cos);
-    Ok(match u.int_in_range(0..=31)? {
-        0..=3 => {
+    Ok(match u.int_in_range(0..=127)? {
+        0..=15 => {
             // Cut short, on a character boundary.
             let keep = u.int_in_range(0..=xml.chars().count())?;
-            xml.chars().take(keep).collect()
+            let end = xml.char_indices().nth(keep).map_or(xml.len(), |(i, _)| i);
+            Bytes::copy_from_slice(&xml.as_bytes()[..end])
         }
-        4..=7 => xml.replace("<CORSRule>", "<CORSRule><Bogus>1</Bogus>"),
-        8 => {
+        16..=31 => Bytes::from(xml.replace("<CORSRule>", "<CORSRule><Bogus>1</Bogus>")),
+        32 => {
             // Near the 64 KB limit.
             let target = *u.choose(&[65_535usize, 65_536, 65_537, 70_000])?;
             let pad = target.saturating_sub(xml.len() + 9);
-            xml.replacen(
-                "<CORSRule>",
-                &format!("<CORSRule><ID>{}</ID>", "x".repeat(pad)),
-                1,
-            )
+            // Written once into a buffer of the final size.
+            let at = xml.find("<CORSRule>").map_or(0, |i| i + "<CORSRule>".len());
+            let mut big = Vec::with_capacity(xml.len() + pad + 9);
+            big.extend_from_slice(&xml.as_bytes()[..at]);
+            big.extend_from_slice(b"<ID>");
+            big.resize(big.len() + pad, b'x');
+            big.extend_from_slice(b"</ID>");
+            big.extend_from_slice(&xml.as_bytes()[at..]);
+            Bytes::from(big)
         }
-        _ => xml,
+        _ => Bytes::from(xml),
     })
 }
 
-/// The bytes iteration `i` of a campaign with `seed` generates from:
-/// enough for a hundred rules; past the end `Unstructured` gives the
-/// smallest values, which is still a valid input.
-pub fn seed_bytes(seed: u64, i: u64) -> [u8; 2048] {
-    let mut bytes = [0u8; 2048];
+/// How many bytes an input is generated from: enough for a hundred rules;
+/// past the end `Unstructured` gives the smallest values, which is still a
+/// valid input.
+pub const SEED_BYTES: usize = 2048;
+
+/// Most inputs need far fewer bytes: they are generated from this prefix
+/// first, and from all [`SEED_BYTES`] only when it runs out (the same
+/// input either way, since the generator reads bytes from the front only).
+const SEED_PREFIX: usize = 384;
+
+/// The first `N` bytes iteration `i` of a campaign with `seed` generates
+/// from (a prefix of the longer sequence for any larger `N`).
+pub fn seed_bytes<const N: usize>(seed: u64, i: u64) -> [u8; N] {
+    let mut bytes = [0u8; N];
     let mut x = seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     for chunk in bytes.chunks_mut(8) {
         x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -307,6 +367,7 @@ impl FuzzInput {
                 _ => u.int_in_range(1..=2)?,
             };
             let mut c = CorsConfiguration::default();
+            c.rules.reserve_exact(n);
             for _ in 0..n {
                 c.rules.push(rule(u)?);
             }
@@ -315,19 +376,26 @@ impl FuzzInput {
             }
             Some(c)
         };
+        let named = named_origins(config.as_ref());
         let n = u.int_in_range(1..=4)?;
         let mut requests = Vec::with_capacity(n);
         for _ in 0..n {
-            requests.push(request(u, config.as_ref())?);
+            requests.push(request(u, &named)?);
         }
         Ok(FuzzInput { config, requests })
     }
 
     /// The input for iteration `i` of a campaign with `seed`: deterministic.
     pub fn for_iteration(seed: u64, i: u64) -> FuzzInput {
-        let bytes = seed_bytes(seed, i);
-        let mut u = Unstructured::new(&bytes);
-        FuzzInput::generate(&mut u).unwrap_or(FuzzInput {
+        let short = seed_bytes::<SEED_PREFIX>(seed, i);
+        let mut u = Unstructured::new(&short);
+        if let Ok(input) = FuzzInput::generate(&mut u) {
+            if !u.is_empty() {
+                return input;
+            }
+        }
+        let long = seed_bytes::<SEED_BYTES>(seed, i);
+        FuzzInput::generate(&mut Unstructured::new(&long)).unwrap_or(FuzzInput {
             config: None,
             requests: vec![FuzzRequest::GetCors],
         })
@@ -352,5 +420,37 @@ mod tests {
             .filter(|i| FuzzInput::for_iteration(1, *i).config.is_some())
             .count();
         assert!(with_rules > 100);
+    }
+
+    #[test]
+    fn the_short_prefix_gives_the_same_input_as_all_bytes() {
+        let long: [u8; SEED_BYTES] = seed_bytes(3, 9);
+        let short: [u8; SEED_PREFIX] = seed_bytes(3, 9);
+        assert_eq!(long[..SEED_PREFIX], short[..]);
+        let mut large = 0;
+        for i in 0..2000 {
+            let long = seed_bytes::<SEED_BYTES>(5, i);
+            let all = FuzzInput::generate(&mut Unstructured::new(&long)).ok();
+            let fast = FuzzInput::for_iteration(5, i);
+            assert_eq!(all.as_ref(), Some(&fast), "iteration {i}");
+            large += usize::from(fast.config.as_ref().is_some_and(|c| c.rules.len() >= 10));
+        }
+        // Inputs too large for the prefix were generated too.
+        assert!(large > 20, "{large}");
+    }
+
+    #[test]
+    fn near_limit_bodies_have_the_chosen_sizes() {
+        let sizes: std::collections::BTreeSet<usize> = (0..20_000)
+            .flat_map(|i| FuzzInput::for_iteration(11, i).requests)
+            .filter_map(|r| match r {
+                FuzzRequest::PutCors { body, .. } if body.len() > 60_000 => Some(body.len()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            sizes.contains(&65_536) && sizes.contains(&70_000),
+            "{sizes:?}"
+        );
     }
 }

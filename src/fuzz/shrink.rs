@@ -50,7 +50,7 @@ pub fn candidates(input: &FuzzInput) -> Vec<FuzzInput> {
         }
         // Fewer items inside each rule.
         for (ri, rule) in cfg.rules.iter().enumerate() {
-            let lists: [(usize, &Vec<String>); 4] = [
+            let lists: [(usize, &Vec<crate::model::Text>); 4] = [
                 (0, &rule.allowed_origins),
                 (1, &rule.allowed_methods),
                 (2, &rule.allowed_headers),
@@ -94,7 +94,7 @@ pub fn candidates(input: &FuzzInput) -> Vec<FuzzInput> {
             let mut variants = Vec::new();
             if origin.len() > 1 {
                 variants.push(FuzzRequest::Preflight {
-                    path: path.clone(),
+                    path,
                     origin: origin[..1].to_vec(),
                     method: method.clone(),
                     headers: headers.clone(),
@@ -102,7 +102,7 @@ pub fn candidates(input: &FuzzInput) -> Vec<FuzzInput> {
             }
             if method.len() > 1 {
                 variants.push(FuzzRequest::Preflight {
-                    path: path.clone(),
+                    path,
                     origin: origin.clone(),
                     method: method[..1].to_vec(),
                     headers: headers.clone(),
@@ -110,7 +110,7 @@ pub fn candidates(input: &FuzzInput) -> Vec<FuzzInput> {
             }
             if !headers.is_empty() {
                 variants.push(FuzzRequest::Preflight {
-                    path: path.clone(),
+                    path,
                     origin: origin.clone(),
                     method: method.clone(),
                     headers: Vec::new(),
@@ -125,25 +125,25 @@ pub fn candidates(input: &FuzzInput) -> Vec<FuzzInput> {
                         let mut fewer = items.clone();
                         fewer.remove(j);
                         variants.push(FuzzRequest::Preflight {
-                            path: path.clone(),
+                            path,
                             origin: origin.clone(),
                             method: method.clone(),
-                            headers: vec![fewer.join(",")],
+                            headers: vec![fewer.join(",").into()],
                         });
                     }
                     if items.join(",") != *h {
                         variants.push(FuzzRequest::Preflight {
-                            path: path.clone(),
+                            path,
                             origin: origin.clone(),
                             method: method.clone(),
-                            headers: vec![items.join(",")],
+                            headers: vec![items.join(",").into()],
                         });
                     }
                 }
             }
-            if path != "/exampleobject" {
+            if *path != "/exampleobject" {
                 variants.push(FuzzRequest::Preflight {
-                    path: "/exampleobject".into(),
+                    path: "/exampleobject",
                     origin: origin.clone(),
                     method: method.clone(),
                     headers: headers.clone(),
@@ -164,8 +164,8 @@ pub fn candidates(input: &FuzzInput) -> Vec<FuzzInput> {
             if origin.len() > 1 {
                 let mut c = input.clone();
                 c.requests[i] = FuzzRequest::Actual {
-                    method: method.clone(),
-                    path: path.clone(),
+                    method,
+                    path,
                     origin: origin[..1].to_vec(),
                 };
                 out.push(c);

@@ -33,23 +33,26 @@ fn step_of(s: &WireStep, answer: &Answer) -> Step {
     let mut headers: Vec<(String, Vec<String>)> = Vec::new();
     for (n, v) in &s.headers {
         match headers.iter_mut().find(|(m, _)| m.eq_ignore_ascii_case(n)) {
-            Some((_, vs)) => vs.push(v.clone()),
-            None => headers.push((n.clone(), vec![v.clone()])),
+            Some((_, vs)) => vs.push(v.to_string()),
+            None => headers.push((n.to_string(), vec![v.to_string()])),
         }
     }
     let mut expect = Expect {
         status: answer.status,
         ..Default::default()
     };
-    for name in CORS_HEADERS {
-        match answer.cors.get(name) {
-            Some(v) => expect.headers.0.push((name.to_string(), vec![v.clone()])),
+    for (name, value) in CORS_HEADERS.into_iter().zip(&answer.cors) {
+        match value {
+            Some(v) => expect
+                .headers
+                .0
+                .push((name.to_string(), vec![v.to_string()])),
             None => expect.absent.push(name.to_string()),
         }
     }
     if let Some(code) = &answer.code {
         expect.error = Some(ExpectError {
-            code: code.clone(),
+            code: code.to_string(),
             ..Default::default()
         });
     }
@@ -59,11 +62,12 @@ fn step_of(s: &WireStep, answer: &Answer) -> Step {
     Step {
         name: Some(s.kind.to_string()),
         request: Request {
-            method: Method(s.method.clone()),
-            path: CasePath(s.path.clone()),
-            query: s.query.clone(),
+            method: Method(s.method.to_string()),
+            path: CasePath(s.path.to_string()),
+            query: s.query.map(str::to_string),
             headers: Headers(headers),
-            body: (!s.body.is_empty()).then(|| Body::Text(s.body.clone())),
+            body: (!s.body.is_empty())
+                .then(|| Body::Text(String::from_utf8_lossy(&s.body).into_owned())),
             content_md5: false,
         },
         expect,

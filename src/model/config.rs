@@ -5,6 +5,8 @@
 //! `ExposeHeader`, `MaxAgeSeconds`, and the configuration-level
 //! `ResponseVary`).
 
+use std::borrow::Cow;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +16,11 @@ pub const ALLOWED_METHODS: [&str; 5] = ["GET", "PUT", "POST", "DELETE", "HEAD"];
 
 /// At most this many `CORSRule` elements (PUT Bucket cors: "up to 100").
 pub const MAX_RULES: usize = 100;
+
+/// A value in a rule: owned when parsed from a body, borrowed when it is a
+/// fixed word (the fuzzer's dictionaries), so that a generated
+/// configuration costs no allocation per value.
+pub type Text = Cow<'static, str>;
 
 /// A bucket's CORS configuration: its rules in the order they were put, and
 /// COS's `ResponseVary` switch.
@@ -37,19 +44,19 @@ pub struct CorsConfiguration {
 pub struct CorsRule {
     /// `<ID>`, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// `<AllowedOrigin>`, one or more; each may hold one `*`.
     #[serde(default)]
-    pub allowed_origins: Vec<String>,
+    pub allowed_origins: Vec<Text>,
     /// `<AllowedMethod>`, one or more of [`ALLOWED_METHODS`].
     #[serde(default)]
-    pub allowed_methods: Vec<String>,
+    pub allowed_methods: Vec<Text>,
     /// `<AllowedHeader>`, zero or more; `*` and patterns such as `x-cos-meta-*`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allowed_headers: Vec<String>,
+    pub allowed_headers: Vec<Text>,
     /// `<ExposeHeader>`, zero or more.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub expose_headers: Vec<String>,
+    pub expose_headers: Vec<Text>,
     /// `<MaxAgeSeconds>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age_seconds: Option<u64>,

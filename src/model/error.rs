@@ -5,6 +5,7 @@
 //! `AccessForbidden` come verbatim from seed 003 (typos included); the others
 //! are the table's descriptions, because COS publishes no other wording.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// An error code with the HTTP status it is answered with.
@@ -112,11 +113,12 @@ impl fmt::Display for ErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub code: ErrorCode,
-    pub message: String,
+    /// Mostly a fixed text: borrowed, so that a refusal allocates nothing.
+    pub message: Cow<'static, str>,
 }
 
 impl ApiError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
         ApiError {
             code,
             message: message.into(),

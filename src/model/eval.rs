@@ -13,9 +13,11 @@
 //!    the rule;
 //! 6. no allowing rule: 403 `AccessForbidden` with the message of exchange 4.
 
+use std::borrow::Cow;
+
 use super::config::{CorsConfiguration, CorsRule};
 use super::error::{ApiError, ErrorCode};
-use super::glob::wildcard_match;
+use super::glob::{wildcard_match, wildcard_match_ignore_ascii_case};
 use super::profile::Profile;
 
 /// The refusal message, verbatim from seed 003 exchange 4, typos included.
@@ -77,6 +79,41 @@ impl CorsHeaders {
         if let Some(v) = self.vary {
             f("Vary", v);
         }
+    }
+
+    /// Every header name with its value, if sent, in [`Self::for_each`]'s
+    /// order, taking the values instead of copying them (the fuzzer keeps
+    /// them). Tested to agree with [`Self::for_each`].
+    pub fn into_values(self) -> [(&'static str, Option<Cow<'static, str>>); 7] {
+        let mut age = itoa_buf();
+        [
+            (
+                "Access-Control-Allow-Credentials",
+                self.allow_credentials.then_some(Cow::Borrowed("true")),
+            ),
+            (
+                "Access-Control-Allow-Headers",
+                self.allow_headers.map(Cow::Owned),
+            ),
+            (
+                "Access-Control-Allow-Methods",
+                self.allow_methods.map(Cow::Owned),
+            ),
+            (
+                "Access-Control-Allow-Origin",
+                Some(Cow::Owned(self.allow_origin)),
+            ),
+            (
+                "Access-Control-Expose-Headers",
+                self.expose_headers.map(Cow::Owned),
+            ),
+            (
+                "Access-Control-Max-Age",
+                self.max_age
+                    .map(|a| Cow::Owned(fmt_u64(&mut age, a).to_string())),
+            ),
+            ("Vary", self.vary.map(Cow::Borrowed)),
+        ]
     }
 
     /// The headers as owned (name, value) pairs, in [`Self::for_each`]'s order.
@@ -210,7 +247,7 @@ fn matching_origin<'r>(rule: &'r CorsRule, origin: &str) -> Option<&'r str> {
     rule.allowed_origins
         .iter()
         .find(|p| wildcard_match(p, origin))
-        .map(String::as_str)
+        .map(|p| p.as_ref())
 }
 
 /// Header names are case-insensitive (436/8288).
@@ -218,7 +255,7 @@ fn header_matches(pattern: &str, header: &str) -> bool {
     if pattern == "*" {
         return true;
     }
-    wildcard_match(&pattern.to_ascii_lowercase(), &header.to_ascii_lowercase())
+    wildcard_match_ignore_ascii_case(pattern, header)
 }
 
 fn base_headers(
@@ -250,9 +287,9 @@ mod tests {
 
     fn rule(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsRule {
         CorsRule {
-            allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
-            allowed_methods: methods.iter().map(|s| s.to_string()).collect(),
-            allowed_headers: headers.iter().map(|s| s.to_string()).collect(),
+            allowed_origins: origins.iter().map(|s| s.to_string().into()).collect(),
+            allowed_methods: methods.iter().map(|s| s.to_string().into()).collect(),
+            allowed_headers: headers.iter().map(|s| s.to_string().into()).collect(),
             expose_headers: vec![
                 "Content-Length".into(),
                 "ETag".into(),
@@ -278,6 +315,37 @@ mod tests {
     }
 
     // Seed 003, exchange 1.
+    #[test]
+    fn into_values_agrees_with_for_each() {
+        let full = CorsHeaders {
+            allow_origin: "https://a.example".into(),
+            allow_credentials: true,
+            allow_methods: Some("GET,PUT".into()),
+            allow_headers: Some("x-a".into()),
+            expose_headers: Some("ETag".into()),
+            max_age: Some(18_446_744_073_709_551_615),
+            vary: Some("Origin"),
+        };
+        let bare = CorsHeaders {
+            allow_origin: "*".into(),
+            allow_credentials: false,
+            allow_methods: None,
+            allow_headers: None,
+            expose_headers: None,
+            max_age: None,
+            vary: None,
+        };
+        for h in [full, bare] {
+            let sent: Vec<(&str, String)> = h
+                .clone()
+                .into_values()
+                .into_iter()
+                .filter_map(|(n, v)| Some((n, v?.into_owned())))
+                .collect();
+            assert_eq!(sent, h.pairs());
+        }
+    }
+
     #[test]
     fn seed_exchange_1() {
         let c = cfg(vec![rule(

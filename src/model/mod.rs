@@ -16,7 +16,7 @@ mod profile;
 mod validate;
 pub mod xml;
 
-pub use config::{CorsConfiguration, CorsRule, ALLOWED_METHODS, MAX_RULES};
+pub use config::{CorsConfiguration, CorsRule, Text, ALLOWED_METHODS, MAX_RULES};
 pub use error::{ApiError, ErrorCode};
 pub use eval::{actual_request, preflight, CorsHeaders, Preflight, PreflightOutcome};
 pub use glob::wildcard_match;

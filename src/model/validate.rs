@@ -81,7 +81,7 @@ pub fn validate_config(config: &CorsConfiguration, profile: Profile) -> Result<(
         if let Some(m) = rule
             .allowed_methods
             .iter()
-            .find(|m| !ALLOWED_METHODS.contains(&m.as_str()))
+            .find(|m| !ALLOWED_METHODS.contains(&m.as_ref()))
         {
             return Err(ApiError::new(
                 rule_error,

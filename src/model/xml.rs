@@ -6,6 +6,8 @@
 //! `<?xml version='1.0' encoding='utf-8' ?>` prologue, then the rules in the
 //! order they were put.
 
+use std::borrow::Cow;
+
 use quick_xml::escape::partial_escape as escape;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -40,7 +42,7 @@ enum Leaf {
     Text(String),
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn err(&self, message: impl Into<String>) -> XmlError {
         XmlError {
             message: message.into(),
@@ -48,9 +50,10 @@ impl Parser<'_> {
         }
     }
 
-    fn next(&mut self) -> Result<Event<'static>, XmlError> {
+    /// The next event, borrowing from the body (no copy per element).
+    fn next(&mut self) -> Result<Event<'a>, XmlError> {
         match self.reader.read_event() {
-            Ok(ev) => Ok(ev.into_owned()),
+            Ok(ev) => Ok(ev),
             Err(e) => Err(self.err(format!("not well-formed XML: {e}"))),
         }
     }
@@ -89,7 +92,7 @@ impl Parser<'_> {
         loop {
             match self.next()? {
                 Event::Comment(_) | Event::PI(_) => {}
-                Event::Start(e) => match local(&e).as_str() {
+                Event::Start(e) => match &*local(&e) {
                     "CORSRule" => config.rules.push(self.rule()?),
                     "ResponseVary" => {
                         if seen_vary {
@@ -105,7 +108,7 @@ impl Parser<'_> {
                         )
                     }
                 },
-                Event::Empty(e) => match local(&e).as_str() {
+                Event::Empty(e) => match &*local(&e) {
                     "CORSRule" => config.rules.push(CorsRule::default()),
                     "ResponseVary" => return Err(self.err("<ResponseVary> is empty")),
                     other => {
@@ -130,16 +133,17 @@ impl Parser<'_> {
     fn rule(&mut self) -> Result<CorsRule, XmlError> {
         let mut rule = CorsRule::default();
         loop {
-            let (name, value) = match self.next()? {
+            let event = self.next()?;
+            let (name, value) = match &event {
                 Event::Comment(_) | Event::PI(_) => continue,
                 Event::Start(e) => {
-                    let name = local(&e);
+                    let name = local(e);
                     let Leaf::Text(t) = self.leaf(&name)?;
                     (name, t)
                 }
-                Event::Empty(e) => (local(&e), String::new()),
+                Event::Empty(e) => (local(e), String::new()),
                 Event::End(_) => return Ok(rule),
-                Event::Text(t) if is_blank(&t) => continue,
+                Event::Text(t) if is_blank(t) => continue,
                 Event::Text(_) | Event::CData(_) => {
                     return Err(self.err("text directly inside <CORSRule>"))
                 }
@@ -148,13 +152,13 @@ impl Parser<'_> {
                     return Err(self.err("declaration inside <CORSRule>"))
                 }
             };
-            match name.as_str() {
-                "ID" if rule.id.is_none() => rule.id = Some(value),
+            match &*name {
+                "ID" if rule.id.is_none() => rule.id = Some(value.into()),
                 "ID" => return Err(self.err("<ID> given twice in one <CORSRule>")),
-                "AllowedOrigin" => rule.allowed_origins.push(value),
-                "AllowedMethod" => rule.allowed_methods.push(value),
-                "AllowedHeader" => rule.allowed_headers.push(value),
-                "ExposeHeader" => rule.expose_headers.push(value),
+                "AllowedOrigin" => rule.allowed_origins.push(value.into()),
+                "AllowedMethod" => rule.allowed_methods.push(value.into()),
+                "AllowedHeader" => rule.allowed_headers.push(value.into()),
+                "ExposeHeader" => rule.expose_headers.push(value.into()),
                 "MaxAgeSeconds" if rule.max_age_seconds.is_none() => {
                     let n = value.trim().parse::<u64>().map_err(|_| {
                         self.err(format!(
@@ -206,8 +210,9 @@ fn is_blank(t: &quick_xml::events::BytesText<'_>) -> bool {
     t.iter().all(|b| b.is_ascii_whitespace())
 }
 
-fn local(e: &BytesStart<'_>) -> String {
-    String::from_utf8_lossy(e.local_name().as_ref()).into_owned()
+/// An element's local name; borrowed unless it is not UTF-8.
+fn local<'e>(e: &'e BytesStart<'_>) -> Cow<'e, str> {
+    String::from_utf8_lossy(e.local_name().into_inner())
 }
 
 fn expect_name(p: &Parser<'_>, e: &BytesStart<'_>, want: &str) -> Result<(), XmlError> {
