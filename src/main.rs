@@ -781,9 +781,11 @@ fn record(
                     .with_context(|| format!("reading {}", path.display()))?,
                 Err(_) => VendorFile::default(),
             };
+            // What was observed (software, version) is a person's words:
+            // kept when the file has them.
             let mut file = VendorFile {
                 vendor: name.to_string(),
-                observed: format!("{} ({}), recorded {date}", spec.name, old.observed),
+                observed: old.observed.clone(),
                 base: None,
                 divergences: Default::default(),
             };
