@@ -434,6 +434,8 @@ pub fn fuzz_speed(seconds: u64) -> Result<String> {
         out: out_dir.clone(),
         shrink_budget: 0,
         date: String::new(),
+        state_dir: out_dir.join("state"),
+        owned: false,
     };
     let model = rt.block_on(campaign(&opts("model", "model"), |_| {}))?;
     let http = rt.block_on(campaign(&opts("emulator", "emulator"), |_| {}))?;

@@ -133,6 +133,10 @@ enum Command {
         /// Executions the shrinker may spend on one discrepancy.
         #[arg(long, default_value_t = 400)]
         shrink_budget: usize,
+        /// Run even when a target bucket's CORS configuration cannot be read
+        /// (it then cannot be put back after the campaign).
+        #[arg(long)]
+        i_own_this_bucket: bool,
     },
     /// Write the fuzz targets' seed corpus from the case files.
     ///
@@ -246,6 +250,7 @@ fn real_main() -> Result<ExitCode> {
                 jobs,
                 out_dir: out.unwrap_or_else(suite::default_out_dir),
                 owned: i_own_this_bucket,
+                skip: Vec::new(),
             };
             run(&specs, &opts, report.as_deref())
         }
@@ -267,7 +272,21 @@ fn real_main() -> Result<ExitCode> {
             i_own_this_bucket,
         } => {
             let mut spec = TargetSpec::resolve(&target, targets.as_deref())?;
-            // Recording compares with COS's expectations alone.
+            // Recording compares with COS's expectations alone; but a case
+            // the vendor file says not to send (it would break the vendor)
+            // is not sent.
+            let root = cases_root(&paths);
+            let skip: Vec<String> = match vendor.as_deref().or(spec.vendor.as_deref()) {
+                Some(v) if coscors::case::vendor::vendor_path(&root, v).exists() => {
+                    coscors::case::load_vendor(&root, v)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?
+                        .into_iter()
+                        .filter(|(_, d)| d.skip)
+                        .map(|(id, _)| id)
+                        .collect()
+                }
+                _ => Vec::new(),
+            };
             spec.vendor = None;
             let opts = SuiteOptions {
                 cases_root: cases_root(&paths),
@@ -276,6 +295,7 @@ fn real_main() -> Result<ExitCode> {
                 jobs: 8,
                 out_dir: suite::default_out_dir(),
                 owned: i_own_this_bucket,
+                skip,
             };
             record(&spec, &opts, vendor.as_deref(), out)
         }
@@ -288,6 +308,7 @@ fn real_main() -> Result<ExitCode> {
             iterations,
             out,
             shrink_budget,
+            i_own_this_bucket,
         } => {
             let time = match (time, iterations) {
                 (None, None) => Some(std::time::Duration::from_secs(60)),
@@ -304,6 +325,8 @@ fn real_main() -> Result<ExitCode> {
                     .unwrap_or_else(|| coscors::fuzz::default_out(std::path::Path::new("cases"))),
                 shrink_budget,
                 date: today(),
+                state_dir: suite::default_out_dir(),
+                owned: i_own_this_bucket,
             };
             fuzz(&opts)
         }
@@ -666,6 +689,32 @@ fn fuzz(opts: &coscors::fuzz::FuzzOptions) -> Result<ExitCode> {
             f.case.display()
         )?;
     }
+    for w in &report.wedged {
+        let then = match &w.moved_to {
+            Some(bucket) => format!("went on in a fresh bucket, {bucket}"),
+            None => "stopped there".to_string(),
+        };
+        match &w.case {
+            Some(case) => writeln!(
+                out,
+                "BROKEN: after the input of iteration {} ({}), {} answers its reset (DELETE ?cors) with a 5xx; the campaign {then}",
+                w.iteration,
+                case.display(),
+                w.target,
+            )?,
+            None => writeln!(
+                out,
+                "BROKEN: {} answers its reset (DELETE ?cors) with a 5xx with no input to blame (broken before, or at once again); the campaign {then}",
+                w.target
+            )?,
+        }
+    }
+    for e in &report.restore_failures {
+        writeln!(out, "RESTORE FAILED: {e}")?;
+    }
+    if report.interrupted {
+        writeln!(out, "interrupted")?;
+    }
     writeln!(
         out,
         "{} vs {}, seed {}: {} execs in {:.1}s ({:.0} execs/s), {} distinct discrepancies",
@@ -677,7 +726,13 @@ fn fuzz(opts: &coscors::fuzz::FuzzOptions) -> Result<ExitCode> {
         report.rate(),
         report.found.len()
     )?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if report.interrupted {
+        ExitCode::from(130)
+    } else if !report.restore_failures.is_empty() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn corpus(paths: &[PathBuf], out: &std::path::Path) -> Result<ExitCode> {
@@ -810,6 +865,11 @@ fn record(
                 if let Some(mut d) = record::divergence_of(case, o, &reason) {
                     d.link = prior.and_then(|p| p.link.clone());
                     file.divergences.insert(o.id.clone(), d);
+                }
+            }
+            for (id, d) in &old.divergences {
+                if d.skip {
+                    file.divergences.insert(id.clone(), d.clone());
                 }
             }
             let n = file.divergences.len();

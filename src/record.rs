@@ -106,6 +106,7 @@ pub fn divergence_of(case: &LoadedCase, outcome: &CaseOutcome, reason: &str) -> 
             link: None,
             steps: BTreeMap::new(),
             error: Some(stable_error(e)),
+            skip: false,
         }),
         _ => {
             let mut steps = BTreeMap::new();
@@ -121,6 +122,7 @@ pub fn divergence_of(case: &LoadedCase, outcome: &CaseOutcome, reason: &str) -> 
                 link: None,
                 steps,
                 error: None,
+                skip: false,
             })
         }
     }

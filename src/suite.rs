@@ -26,6 +26,9 @@ pub struct SuiteOptions {
     pub out_dir: PathBuf,
     /// Run even if the bucket's configuration cannot be read.
     pub owned: bool,
+    /// Case ids never sent to the target (a vendor file's `skip` entries,
+    /// when recording without the vendor file).
+    pub skip: Vec<String>,
 }
 
 /// How a run ended.
@@ -80,7 +83,8 @@ pub async fn run(
     opts: &SuiteOptions,
     mut progress: impl FnMut(usize, usize, &CaseOutcome),
 ) -> Result<SuiteResult> {
-    let (cases, load_errors) = load(&opts.paths, &opts.filters)?;
+    let (mut cases, load_errors) = load(&opts.paths, &opts.filters)?;
+    cases.retain(|c| !opts.skip.contains(&c.id));
     let shared = Shared::new(spec)?;
     let divergences: Arc<BTreeMap<String, Divergence>> = Arc::new(match &spec.vendor {
         Some(v) => case::load_vendor(&opts.cases_root, v).map_err(|e| anyhow::anyhow!("{e}"))?,

@@ -166,3 +166,116 @@ fn every_found_class_is_triaged() {
         }
     }
 }
+
+/// A stand-in for a peer that breaks: every bucket answers its first 15
+/// requests 200 (204 to DELETE, 404 to GET ?cors: no configuration) and
+/// every later one 500, as s3rver does once it has stored a configuration
+/// it cannot read.
+fn breaking_server() -> u16 {
+    use std::collections::HashMap;
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    use std::sync::{Arc, Mutex};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let counts: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let counts = counts.clone();
+            std::thread::spawn(move || {
+                let mut write = stream.try_clone().expect("clone");
+                let mut read = BufReader::new(stream);
+                loop {
+                    let mut line = String::new();
+                    if read.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut parts = line.split_whitespace();
+                    let method = parts.next().unwrap_or_default().to_string();
+                    let target = parts.next().unwrap_or_default().to_string();
+                    let mut length = 0usize;
+                    loop {
+                        let mut h = String::new();
+                        if read.read_line(&mut h).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if h.trim().is_empty() {
+                            break;
+                        }
+                        if let Some((k, v)) = h.split_once(':') {
+                            if k.eq_ignore_ascii_case("content-length") {
+                                length = v.trim().parse().unwrap_or(0);
+                            }
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if read.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    let bucket = target
+                        .trim_start_matches('/')
+                        .split(['/', '?'])
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    let n = {
+                        let mut c = counts.lock().expect("lock");
+                        let n = c.entry(bucket).or_default();
+                        *n += 1;
+                        *n
+                    };
+                    let status = match (n > 15, method.as_str()) {
+                        (true, _) => "500 Internal Server Error",
+                        (false, "DELETE") => "204 No Content",
+                        (false, "GET") if target.ends_with("?cors") => "404 Not Found",
+                        _ => "200 OK",
+                    };
+                    let reply = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
+                    if write.write_all(reply.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// When an input leaves a target broken (its reset answers 5xx), the
+/// campaign writes the input that did it, moves to a fresh bucket when the
+/// target may create one, goes on, and says so.
+#[test]
+fn a_broken_target_is_named_and_left_for_a_fresh_bucket() {
+    let port = breaking_server();
+    let dir = scratch("fuzz-broken");
+    let targets = dir.join("targets.yaml");
+    std::fs::write(
+        &targets,
+        format!(
+            "targets:\n  breaks:\n    endpoint: http://127.0.0.1:{port}\n    bucket: fragile\n    addressing: path\n    signer: none\n    profile: s3\n    create_bucket: true\n"
+        ),
+    )
+    .expect("targets file");
+    let out = dir.join("found");
+    let text = coscors(&[
+        "fuzz",
+        "--targets",
+        targets.to_str().unwrap_or_default(),
+        "--a",
+        "emulator-s3",
+        "--b",
+        "breaks",
+        "--iterations",
+        "12",
+        "--shrink-budget",
+        "0",
+        "--out",
+        out.to_str().unwrap_or_default(),
+    ]);
+    assert!(
+        text.contains("breaks answers its reset (DELETE ?cors) with a 5xx; the campaign went on in a fresh bucket, fragile-1"),
+        "{text}"
+    );
+    assert!(text.contains("fragile-2"), "moved only once:\n{text}");
+    assert!(out.join("wedged-breaks.yaml").is_file(), "{text}");
+    assert!(out.join("wedged-breaks-2.yaml").is_file(), "{text}");
+}

@@ -45,6 +45,11 @@ pub struct Divergence {
     /// this text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Do not send the case to this vendor at all: running it would break
+    /// the vendor for every later case (the reason says how). Counted as a
+    /// known divergence; whether the vendor still behaves so is not checked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip: bool,
 }
 
 /// The path of a vendor's file under a cases root.

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use bytes::Bytes;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue, HOST};
 use hyper::Method;
@@ -17,6 +17,7 @@ use crate::model::{
     self, content_md5_of, xml, ApiError, CorsConfiguration, CorsHeaders, ErrorCode, Preflight,
     PreflightOutcome, Profile, Text, MAX_BODY_BYTES,
 };
+use crate::safety::{self, Saved};
 use crate::target::{Observed, Session, Shared, TargetSpec};
 
 /// A Content-MD5 that is well formed but not the body's: the digest of
@@ -191,7 +192,45 @@ pub enum Executor {
     /// In process: the emulator's request handler, no HTTP.
     InProcess(Profile),
     /// Over HTTP, through a target session kept for the whole campaign.
-    Http { session: Box<Session> },
+    Http(Box<HttpTarget>),
+}
+
+/// An HTTP target of a campaign: its session, and what the campaign must
+/// put back when it ends.
+pub struct HttpTarget {
+    spec: TargetSpec,
+    /// The bucket named in the targets file; fresh buckets are named after it.
+    base_bucket: String,
+    session: Session,
+    /// The bucket's CORS configuration before the campaign (a real bucket
+    /// is left as it was found).
+    saved: Saved,
+    /// How many times the campaign moved to a fresh bucket.
+    moves: u32,
+}
+
+impl HttpTarget {
+    async fn open(spec: TargetSpec, out_dir: &std::path::Path, owned: bool) -> Result<HttpTarget> {
+        let shared: Arc<Shared> = Shared::new(&spec)?;
+        let session = Session::open(&spec, &shared).await?;
+        if spec.create_bucket {
+            // 409 (it exists) is fine.
+            let _ = session.send("PUT", "/", None, &[], Vec::new()).await;
+        }
+        let saved = if spec.isolated() {
+            // An emulator this process started: nobody else's state.
+            Saved::Unknown
+        } else {
+            safety::save(&session, out_dir, owned).await?
+        };
+        Ok(HttpTarget {
+            base_bucket: spec.bucket.clone(),
+            spec,
+            session,
+            saved,
+            moves: 0,
+        })
+    }
 }
 
 impl Executor {
@@ -199,6 +238,8 @@ impl Executor {
     pub async fn open(
         name: &str,
         targets_file: Option<&std::path::Path>,
+        out_dir: &std::path::Path,
+        owned: bool,
     ) -> Result<(Executor, String)> {
         match name {
             "model" => return Ok((Executor::Model(Profile::Cos), name.into())),
@@ -208,17 +249,49 @@ impl Executor {
             _ => {}
         }
         let spec: TargetSpec = TargetSpec::resolve(name, targets_file)?;
-        let shared: Arc<Shared> = Shared::new(&spec)?;
-        let session = Session::open(&spec, &shared).await?;
-        if spec.create_bucket {
-            let _ = session.send("PUT", "/", None, &[], Vec::new()).await;
+        let name = spec.name.clone();
+        let target = HttpTarget::open(spec, out_dir, owned).await?;
+        Ok((Executor::Http(Box::new(target)), name))
+    }
+
+    /// Does the target keep state from one execution to the next (so that
+    /// an input can leave it broken)? In-process targets start afresh.
+    pub fn keeps_state(&self) -> bool {
+        matches!(self, Executor::Http(_))
+    }
+
+    /// Move to a fresh bucket, when the target may create buckets (a
+    /// scratch peer): the way on after an input left the bucket broken.
+    /// Returns the new bucket's name, or `None` when the target cannot.
+    pub async fn fresh_bucket(&mut self, out_dir: &std::path::Path) -> Result<Option<String>> {
+        let Executor::Http(t) = self else {
+            return Ok(None);
+        };
+        if !t.spec.create_bucket {
+            return Ok(None);
         }
-        Ok((
-            Executor::Http {
-                session: Box::new(session),
-            },
-            spec.name.clone(),
-        ))
+        let mut spec = t.spec.clone();
+        spec.bucket = format!("{}-{}", t.base_bucket, t.moves + 1);
+        let mut next = HttpTarget::open(spec, out_dir, true).await?;
+        // A bucket this campaign created: nothing of anybody's to put back.
+        next.saved = Saved::Unknown;
+        next.moves = t.moves + 1;
+        next.base_bucket = t.base_bucket.clone();
+        let bucket = next.spec.bucket.clone();
+        **t = next;
+        Ok(Some(bucket))
+    }
+
+    /// End the campaign on this target: delete the objects it wrote and put
+    /// the bucket's CORS configuration back as it was.
+    pub async fn finish(&self) -> Result<()> {
+        if let Executor::Http(t) = self {
+            t.session.cleanup().await;
+            safety::restore(&t.session, &t.saved)
+                .await
+                .with_context(|| format!("restoring {}'s bucket {}", t.spec.name, t.spec.bucket))?;
+        }
+        Ok(())
     }
 
     /// Execute every step of an input.
@@ -229,7 +302,8 @@ impl Executor {
                 let wire: Vec<WireStep> = steps.iter().map(|s| wire_form(input, s)).collect();
                 Ok(run_in_process(*profile, &wire))
             }
-            Executor::Http { session } => {
+            Executor::Http(t) => {
+                let session = &t.session;
                 let mut out = Vec::with_capacity(steps.len());
                 for s in steps {
                     let s = &wire_form(input, s);

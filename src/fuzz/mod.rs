@@ -7,6 +7,7 @@ pub mod gen;
 pub mod shrink;
 pub mod write;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -30,6 +31,12 @@ pub struct FuzzOptions {
     /// Executions the shrinker may spend on one discrepancy.
     pub shrink_budget: usize,
     pub date: String,
+    /// Where a real bucket's configuration is saved before the campaign
+    /// (`saved-cors.xml`), to be put back after it.
+    pub state_dir: PathBuf,
+    /// Run even when the bucket's configuration cannot be read (and so
+    /// cannot be restored).
+    pub owned: bool,
 }
 
 /// One discrepancy class.
@@ -43,6 +50,23 @@ pub struct Found {
     pub shrunk_rules: usize,
 }
 
+/// A target left broken by an input: from then on it answers the reset
+/// that starts every execution (`DELETE ?cors`) with a 5xx, so nothing it
+/// answers can be compared any more.
+#[derive(Debug, Clone)]
+pub struct Wedge {
+    pub target: String,
+    /// The campaign iteration whose input (or one of its shrinking
+    /// candidates) was the last one answered normally.
+    pub iteration: u64,
+    /// That input, written as a case with both targets' answers; `None`
+    /// when the target was broken before the campaign began.
+    pub case: Option<PathBuf>,
+    /// The fresh bucket the campaign went on with, if the target could
+    /// create one; otherwise the campaign stopped.
+    pub moved_to: Option<String>,
+}
+
 /// A campaign's result.
 #[derive(Debug, Default)]
 pub struct FuzzReport {
@@ -51,7 +75,44 @@ pub struct FuzzReport {
     pub requests: u64,
     pub elapsed: Duration,
     pub found: BTreeMap<Signature, Found>,
+    /// Each time a target stopped answering its reset: the campaign went on
+    /// in a fresh bucket, or (the last entry) stopped there; the classes
+    /// found before stand.
+    pub wedged: Vec<Wedge>,
+    /// The run was stopped by Ctrl-C or SIGTERM (buckets were restored).
+    pub interrupted: bool,
+    /// Buckets that could not be put back as they were, and why (a broken
+    /// target cannot be).
+    pub restore_failures: Vec<String>,
 }
+
+/// An input executed on both targets, kept to name the one that broke a
+/// target.
+struct Executed {
+    input: FuzzInput,
+    steps: Vec<WireStep>,
+    a: Vec<Answer>,
+    b: Vec<Answer>,
+    iteration: u64,
+}
+
+/// The error a campaign stops with when a target is broken.
+#[derive(Debug)]
+struct Wedged {
+    target: String,
+}
+
+impl std::fmt::Display for Wedged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} answers its reset (DELETE ?cors) with a 5xx: it is broken",
+            self.target
+        )
+    }
+}
+
+impl std::error::Error for Wedged {}
 
 impl FuzzReport {
     pub fn rate(&self) -> f64 {
@@ -72,6 +133,12 @@ struct Pair {
     b: Executor,
     a_name: String,
     b_name: String,
+    /// The last input both targets answered normally, when a target keeps
+    /// state between executions (an HTTP target): the suspect if the next
+    /// execution finds it broken.
+    last: RefCell<Option<Executed>>,
+    /// The campaign iteration being executed (shrinking included).
+    iteration: std::cell::Cell<u64>,
 }
 
 impl Pair {
@@ -80,10 +147,28 @@ impl Pair {
         input: &FuzzInput,
         steps: &[WireStep],
     ) -> Result<(Vec<Answer>, Vec<Answer>)> {
-        Ok((
-            self.a.run(input, steps).await?,
-            self.b.run(input, steps).await?,
-        ))
+        let a = self.a.run(input, steps).await?;
+        let b = self.b.run(input, steps).await?;
+        // Step 0 is the reset every execution starts with; a working target
+        // answers it 204 (or 200), whatever the previous input did.
+        for (name, answers) in [(&self.a_name, &a), (&self.b_name, &b)] {
+            if answers.first().is_some_and(|r| r.status >= 500) {
+                return Err(Wedged {
+                    target: name.clone(),
+                }
+                .into());
+            }
+        }
+        if self.a.keeps_state() || self.b.keeps_state() {
+            *self.last.borrow_mut() = Some(Executed {
+                input: input.clone(),
+                steps: steps.to_vec(),
+                a: a.clone(),
+                b: b.clone(),
+                iteration: self.iteration.get(),
+            });
+        }
+        Ok((a, b))
     }
 }
 
@@ -137,17 +222,42 @@ pub async fn campaign(
     mut progress: impl FnMut(&Progress<'_>),
 ) -> Result<FuzzReport> {
     let tf = opts.targets_file.as_deref();
-    let (a, a_name) = Executor::open(&opts.a, tf).await?;
-    let (b, b_name) = Executor::open(&opts.b, tf).await?;
-    let pair = Pair {
+    let (a, a_name) = Executor::open(&opts.a, tf, &opts.state_dir.join("a"), opts.owned).await?;
+    let (b, b_name) = Executor::open(&opts.b, tf, &opts.state_dir.join("b"), opts.owned).await?;
+    let mut pair = Pair {
         a,
         b,
         a_name,
         b_name,
+        last: RefCell::new(None),
+        iteration: std::cell::Cell::new(0),
     };
+    let mut report = FuzzReport::default();
+    let stopped = tokio::select! {
+        r = run_loop(&mut pair, opts, &mut report, &mut progress) => r,
+        _ = crate::suite::stop_signal() => {
+            report.interrupted = true;
+            Ok(())
+        }
+    };
+    // Whatever happened, put the buckets back.
+    for done in [pair.a.finish().await, pair.b.finish().await] {
+        if let Err(e) = done {
+            report.restore_failures.push(format!("{e:#}"));
+        }
+    }
+    stopped?;
+    Ok(report)
+}
+
+async fn run_loop(
+    pair: &mut Pair,
+    opts: &FuzzOptions,
+    report: &mut FuzzReport,
+    progress: &mut impl FnMut(&Progress<'_>),
+) -> Result<()> {
     let started = Instant::now();
     let deadline = opts.time.map(|t| started + t);
-    let mut report = FuzzReport::default();
     let mut last_progress = Instant::now();
     let mut i = 0u64;
     loop {
@@ -156,9 +266,20 @@ pub async fn campaign(
         {
             break;
         }
+        pair.iteration.set(i);
         let input = FuzzInput::for_iteration(opts.seed, i);
         let steps = exec::steps(&input);
-        let (ra, rb) = pair.exec(&input, &steps).await?;
+        let (ra, rb) = match pair.exec(&input, &steps).await {
+            Ok(answers) => answers,
+            Err(e) => {
+                if wedge(pair, opts, e, report).await? {
+                    // Go on in a fresh bucket from the next input.
+                    i += 1;
+                    continue;
+                }
+                break;
+            }
+        };
         report.execs += 1;
         report.requests += 2 * steps.len() as u64;
         for (_, sig) in all_differences(&steps, &ra, &rb) {
@@ -166,15 +287,24 @@ pub async fn campaign(
                 f.count += 1;
                 continue;
             }
-            let (small, s_steps, sa, sb) = shrink(
-                &pair,
+            let shrunk = shrink(
+                pair,
                 &input,
                 &sig,
                 opts.shrink_budget,
                 deadline,
                 &mut report.execs,
             )
-            .await?;
+            .await;
+            let (small, s_steps, sa, sb) = match shrunk {
+                Ok(s) => s,
+                Err(e) => {
+                    wedge(pair, opts, e, report).await?;
+                    // Whether it went on or not, this input's classes are
+                    // not to be trusted: the rest of them are skipped.
+                    break;
+                }
+            };
             let path = write::case_path(&opts.out, &sig);
             let text = write::case_text(
                 &sig,
@@ -203,6 +333,9 @@ pub async fn campaign(
                 latest: Some(&sig),
             });
         }
+        if report.wedged.last().is_some_and(|w| w.moved_to.is_none()) {
+            break;
+        }
         if last_progress.elapsed() >= Duration::from_millis(250) {
             last_progress = Instant::now();
             progress(&Progress {
@@ -215,7 +348,79 @@ pub async fn campaign(
         i += 1;
     }
     report.elapsed = started.elapsed();
-    Ok(report)
+    Ok(())
+}
+
+/// A target is broken (or `e` is another error, returned as is): write the
+/// last input both answered normally, the one that broke it, as a case;
+/// move the broken target to a fresh bucket if it can create one. Returns
+/// whether the campaign can go on.
+async fn wedge(
+    pair: &mut Pair,
+    opts: &FuzzOptions,
+    e: anyhow::Error,
+    report: &mut FuzzReport,
+) -> Result<bool> {
+    let Some(w) = e.downcast_ref::<Wedged>() else {
+        return Err(e);
+    };
+    let target = w.target.clone();
+    let case = wedge_case(pair, opts, &target, report.wedged.len())?;
+    let iteration = pair.iteration.get();
+    let state = opts
+        .state_dir
+        .join(format!("moved-{}", report.wedged.len() + 1));
+    let moved_to = if target == pair.a_name {
+        pair.a.fresh_bucket(&state).await?
+    } else {
+        pair.b.fresh_bucket(&state).await?
+    };
+    let go_on = moved_to.is_some() && case.is_some();
+    report.wedged.push(Wedge {
+        target,
+        iteration: case.as_ref().map_or(iteration, |(_, i)| *i),
+        case: case.map(|(p, _)| p),
+        moved_to,
+    });
+    Ok(go_on)
+}
+
+/// The case of the input that broke `target`: the last one both targets
+/// answered normally, with their answers.
+fn wedge_case(
+    pair: &Pair,
+    opts: &FuzzOptions,
+    target: &str,
+    nth: usize,
+) -> Result<Option<(PathBuf, u64)>> {
+    let last = pair.last.borrow_mut().take();
+    let Some(last) = last else {
+        return Ok(None);
+    };
+    let sig = Signature(format!(
+        "{target} broken after this input: every later reset answers 5xx"
+    ));
+    let name = match nth {
+        0 => format!("wedged-{target}.yaml"),
+        n => format!("wedged-{target}-{}.yaml", n + 1),
+    };
+    let path = opts.out.join(name);
+    let wire: Vec<WireStep> = last
+        .steps
+        .iter()
+        .map(|s| exec::wire_form(&last.input, s))
+        .collect();
+    let text = write::case_text(
+        &sig,
+        &wire,
+        (&pair.a_name, &last.a),
+        (&pair.b_name, &last.b),
+        opts.seed,
+        last.iteration,
+        &opts.date,
+    )?;
+    write::write(&path, &text)?;
+    Ok(Some((path, last.iteration)))
 }
 
 /// The default folder for found cases.
