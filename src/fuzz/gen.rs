@@ -200,31 +200,38 @@ fn header_list(u: &mut Unstructured<'_>) -> Result<Text> {
     })
 }
 
-fn list<T>(
+/// Fill `list` (emptied first, its memory kept) with up to `max` values.
+fn fill<T>(
     u: &mut Unstructured<'_>,
+    list: &mut Vec<T>,
     max: usize,
     mut f: impl FnMut(&mut Unstructured<'_>) -> Result<T>,
-) -> Result<Vec<T>> {
+) -> Result<()> {
+    list.clear();
     let n = u.int_in_range(0..=max)?;
-    (0..n).map(|_| f(u)).collect()
+    for _ in 0..n {
+        list.push(f(u)?);
+    }
+    Ok(())
 }
 
-fn rule(u: &mut Unstructured<'_>) -> Result<CorsRule> {
-    let mut r = CorsRule {
-        id: if u.ratio(1, 4)? {
-            Some(Cow::Owned(garbage(u)?))
-        } else {
-            None
-        },
-        allowed_origins: list(u, 3, origin_pattern)?,
-        allowed_methods: list(u, 4, |u| word(u, &METHODS[..5]))?,
-        allowed_headers: list(u, 3, |u| word(u, HEADER_NAMES))?,
-        expose_headers: list(u, 2, |u| word(u, EXPOSE))?,
-        max_age_seconds: if u.ratio(1, 2)? {
-            Some(*u.choose(MAX_AGES)?)
-        } else {
-            None
-        },
+/// A rule, written into one taken from `spare` (an earlier input's) when
+/// there is one, so that its lists' memory is reused.
+fn rule(u: &mut Unstructured<'_>, spare: &mut Vec<CorsRule>) -> Result<CorsRule> {
+    let mut r = spare.pop().unwrap_or_default();
+    r.id = if u.ratio(1, 4)? {
+        Some(Cow::Owned(garbage(u)?))
+    } else {
+        None
+    };
+    fill(u, &mut r.allowed_origins, 3, origin_pattern)?;
+    fill(u, &mut r.allowed_methods, 4, |u| word(u, &METHODS[..5]))?;
+    fill(u, &mut r.allowed_headers, 3, |u| word(u, HEADER_NAMES))?;
+    fill(u, &mut r.expose_headers, 2, |u| word(u, EXPOSE))?;
+    r.max_age_seconds = if u.ratio(1, 2)? {
+        Some(*u.choose(MAX_AGES)?)
+    } else {
+        None
     };
     // Mostly valid rules, so that evaluation (not validation) is exercised.
     if r.allowed_origins.is_empty() && u.ratio(3, 4)? {
@@ -257,7 +264,11 @@ fn named_origins(config: Option<&CorsConfiguration>) -> Vec<&Text> {
         .collect()
 }
 
-fn request(u: &mut Unstructured<'_>, named: &[&Text]) -> Result<FuzzRequest> {
+fn request(
+    u: &mut Unstructured<'_>,
+    named: &[&Text],
+    spare: &mut Vec<CorsRule>,
+) -> Result<FuzzRequest> {
     let near_origin = |u: &mut Unstructured<'_>| -> Result<Text> {
         if !named.is_empty() && u.ratio(1, 2)? {
             Ok((*u.choose(named)?).clone())
@@ -281,7 +292,7 @@ fn request(u: &mut Unstructured<'_>, named: &[&Text]) -> Result<FuzzRequest> {
             origin: one_or_more(u, near_origin)?,
         },
         9 => FuzzRequest::PutCors {
-            body: cors_body(u)?,
+            body: cors_body(u, spare)?,
             md5: *u.choose(&[Md5::None, Md5::Correct, Md5::Wrong, Md5::Garbage])?,
         },
         10 => FuzzRequest::GetCors,
@@ -294,14 +305,15 @@ fn request(u: &mut Unstructured<'_>, named: &[&Text]) -> Result<FuzzRequest> {
 /// much as a hundred ordinary inputs (written, hashed, and parsed by both
 /// targets), and four sizes need no more to be explored thousands of times
 /// a minute.
-fn cors_body(u: &mut Unstructured<'_>) -> Result<Bytes> {
+fn cors_body(u: &mut Unstructured<'_>, spare: &mut Vec<CorsRule>) -> Result<Bytes> {
     let n = u.int_in_range(1..=3)?;
     let mut c = CorsConfiguration::default();
     c.rules.reserve_exact(n);
     for _ in 0..n {
-        c.rules.push(rule(u)?);
+        c.rules.push(rule(u, spare)?);
     }
     let xml = crate::model::xml::write(&c, crate::model::Profile::Cos);
+    spare.append(&mut c.rules);
     Ok(match u.int_in_range(0..=127)? {
         0..=15 => {
             // Cut short, on a character boundary.
@@ -354,9 +366,24 @@ pub fn seed_bytes<const N: usize>(seed: u64, i: u64) -> [u8; N] {
     bytes
 }
 
-impl FuzzInput {
+/// Generates inputs, reusing the memory of the ones given back with
+/// [`Generator::recycle`]: a campaign makes hundreds of thousands of
+/// inputs a second, and a configuration's rules and their lists are most
+/// of what each one would otherwise allocate. The input for given bytes is
+/// the same whatever was recycled.
+#[derive(Debug, Default)]
+pub struct Generator {
+    rules: Vec<CorsRule>,
+    configs: Vec<CorsConfiguration>,
+    requests: Vec<Vec<FuzzRequest>>,
+}
+
+/// Spare memory kept at most: a hundred-rule configuration's worth.
+const SPARE_RULES: usize = 128;
+
+impl Generator {
     /// Generate an input from bytes.
-    pub fn generate(u: &mut Unstructured<'_>) -> Result<FuzzInput> {
+    pub fn generate(&mut self, u: &mut Unstructured<'_>) -> Result<FuzzInput> {
         let config = if u.ratio(1, 8)? {
             None
         } else {
@@ -366,39 +393,71 @@ impl FuzzInput {
                 1..=4 => u.int_in_range(3..=9)?,
                 _ => u.int_in_range(1..=2)?,
             };
-            let mut c = CorsConfiguration::default();
-            c.rules.reserve_exact(n);
+            let mut c = self.configs.pop().unwrap_or_default();
+            c.rules.reserve(n);
             for _ in 0..n {
-                c.rules.push(rule(u)?);
+                c.rules.push(rule(u, &mut self.rules)?);
             }
-            if u.ratio(1, 6)? {
-                c.response_vary = Some(u.arbitrary()?);
-            }
+            c.response_vary = if u.ratio(1, 6)? {
+                Some(u.arbitrary()?)
+            } else {
+                None
+            };
             Some(c)
         };
         let named = named_origins(config.as_ref());
         let n = u.int_in_range(1..=4)?;
-        let mut requests = Vec::with_capacity(n);
+        let mut requests = self.requests.pop().unwrap_or_default();
         for _ in 0..n {
-            requests.push(request(u, &named)?);
+            requests.push(request(u, &named, &mut self.rules)?);
         }
+        drop(named);
         Ok(FuzzInput { config, requests })
     }
 
     /// The input for iteration `i` of a campaign with `seed`: deterministic.
-    pub fn for_iteration(seed: u64, i: u64) -> FuzzInput {
+    pub fn input(&mut self, seed: u64, i: u64) -> FuzzInput {
         let short = seed_bytes::<SEED_PREFIX>(seed, i);
         let mut u = Unstructured::new(&short);
-        if let Ok(input) = FuzzInput::generate(&mut u) {
-            if !u.is_empty() {
-                return input;
-            }
+        match self.generate(&mut u) {
+            Ok(input) if !u.is_empty() => return input,
+            Ok(input) => self.recycle(input),
+            Err(_) => {}
         }
         let long = seed_bytes::<SEED_BYTES>(seed, i);
-        FuzzInput::generate(&mut Unstructured::new(&long)).unwrap_or(FuzzInput {
-            config: None,
-            requests: vec![FuzzRequest::GetCors],
-        })
+        self.generate(&mut Unstructured::new(&long))
+            .unwrap_or(FuzzInput {
+                config: None,
+                requests: vec![FuzzRequest::GetCors],
+            })
+    }
+
+    /// Give an input back: its memory serves the next ones.
+    pub fn recycle(&mut self, input: FuzzInput) {
+        if let Some(mut c) = input.config {
+            let room = SPARE_RULES.saturating_sub(self.rules.len());
+            self.rules.extend(c.rules.drain(..).take(room));
+            if self.configs.len() < 4 {
+                self.configs.push(c);
+            }
+        }
+        let mut requests = input.requests;
+        requests.clear();
+        if self.requests.len() < 4 {
+            self.requests.push(requests);
+        }
+    }
+}
+
+impl FuzzInput {
+    /// Generate an input from bytes.
+    pub fn generate(u: &mut Unstructured<'_>) -> Result<FuzzInput> {
+        Generator::default().generate(u)
+    }
+
+    /// The input for iteration `i` of a campaign with `seed`: deterministic.
+    pub fn for_iteration(seed: u64, i: u64) -> FuzzInput {
+        Generator::default().input(seed, i)
     }
 }
 
@@ -437,6 +496,17 @@ mod tests {
         }
         // Inputs too large for the prefix were generated too.
         assert!(large > 20, "{large}");
+    }
+
+    #[test]
+    fn recycled_memory_does_not_change_the_inputs() {
+        let mut g = Generator::default();
+        for i in 0..3000 {
+            let input = g.input(9, i);
+            assert_eq!(input, FuzzInput::for_iteration(9, i), "iteration {i}");
+            g.recycle(input);
+        }
+        assert!(g.rules.len() <= SPARE_RULES);
     }
 
     #[test]

@@ -258,6 +258,7 @@ async fn run_loop(
 ) -> Result<()> {
     let started = Instant::now();
     let deadline = opts.time.map(|t| started + t);
+    let mut generator = gen::Generator::default();
     let mut last_progress = Instant::now();
     let mut i = 0u64;
     loop {
@@ -267,7 +268,7 @@ async fn run_loop(
             break;
         }
         pair.iteration.set(i);
-        let input = FuzzInput::for_iteration(opts.seed, i);
+        let input = generator.input(opts.seed, i);
         let steps = exec::steps(&input);
         let (ra, rb) = match pair.exec(&input, &steps).await {
             Ok(answers) => answers,
@@ -345,6 +346,7 @@ async fn run_loop(
                 latest: None,
             });
         }
+        generator.recycle(input);
         i += 1;
     }
     report.elapsed = started.elapsed();
