@@ -39,15 +39,24 @@ async fn object_count(addr: std::net::SocketAddr) -> usize {
     r.body.matches("<Key>").count()
 }
 
-#[tokio::test]
-async fn interrupted_run_restores_the_configuration() {
+/// `coscors serve`, its bucket holding the owner's configuration
+/// (`ORIGINAL`), and that configuration as read back.
+async fn served_with_owners_configuration() -> (common::Served, coscors::model::CorsConfiguration) {
     let served = serve("cos");
-    let addr = served.addr;
     assert_eq!(
-        request(addr, "PUT", "/?cors", &[], ORIGINAL).await.status,
+        request(served.addr, "PUT", "/?cors", &[], ORIGINAL)
+            .await
+            .status,
         200
     );
-    let before = current_config(addr).await;
+    let before = current_config(served.addr).await;
+    (served, before)
+}
+
+#[tokio::test]
+async fn interrupted_run_restores_the_configuration() {
+    let (served, before) = served_with_owners_configuration().await;
+    let addr = served.addr;
     let dir = scratch("interrupted");
     // 25 requests/s: the whole suite would take about 15 s.
     let targets = targets_file(&dir, addr, "    signer: none\n    max_rps: 25\n");
@@ -130,13 +139,8 @@ async fn completed_run_restores_no_configuration_and_deletes_objects() {
 /// and deletes the object it wrote.
 #[tokio::test]
 async fn fuzz_campaign_restores_the_configuration() {
-    let served = serve("cos");
+    let (served, before) = served_with_owners_configuration().await;
     let addr = served.addr;
-    assert_eq!(
-        request(addr, "PUT", "/?cors", &[], ORIGINAL).await.status,
-        200
-    );
-    let before = current_config(addr).await;
     let dir = scratch("fuzz-restores");
     let targets = targets_file(&dir, addr, "    signer: none\n");
     let (ok, all) = output_text(&mut coscors_command(
