@@ -20,11 +20,11 @@ fuzz_target!(|data: &[u8]| {
         let model = run_model(profile, &input, &steps);
         for (s, a) in steps.iter().zip(&model) {
             if s.kind == "preflight" && a.status == 200 {
-                assert!(a.cors.contains_key("Access-Control-Allow-Origin"), "allowed without Allow-Origin: {a:?}");
+                assert!(a.header("Access-Control-Allow-Origin").is_some(), "allowed without Allow-Origin: {a:?}");
             }
-            if a.cors.get("Access-Control-Allow-Origin").map(String::as_str) == Some("*") {
+            if a.header("Access-Control-Allow-Origin") == Some("*") {
                 assert!(
-                    !a.cors.contains_key("Access-Control-Allow-Credentials"),
+                    a.header("Access-Control-Allow-Credentials").is_none(),
                     "credentials beside *: {a:?}"
                 );
             }

@@ -164,6 +164,14 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// A CORS header's value, by name (one of [`CORS_HEADERS`]).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let i = CORS_HEADERS
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))?;
+        self.cors[i].as_deref()
+    }
+
     pub fn from_observed(step: &WireStep, o: &Observed) -> Answer {
         let cors = CORS_HEADERS.map(|name| {
             let values: Vec<&str> = o.all(name).map(|(_, v)| v).collect();
@@ -540,6 +548,15 @@ fn body_bytes(resp: emulator::HttpResponse) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_are_found_by_name_in_any_case() {
+        let mut a = cors_answer(200, None);
+        a.cors[0] = Some(Cow::Borrowed("*"));
+        assert_eq!(a.header("access-control-allow-origin"), Some("*"));
+        assert_eq!(a.header("Vary"), None);
+        assert_eq!(a.header("X-Other"), None);
+    }
 
     #[test]
     fn the_wrong_digest_is_the_digest_of_other() {
