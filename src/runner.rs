@@ -131,10 +131,8 @@ pub async fn run_case(
         steps: Vec::new(),
         duration: Duration::ZERO,
     };
-    if divergence.is_some_and(|d| d.skip) {
-        outcome.verdict = Verdict::KnownDivergence(
-            divergence.map_or(String::new(), |d| format!("not run: {}", d.reason)),
-        );
+    if let Some(d) = divergence.filter(|d| d.skip) {
+        outcome.verdict = Verdict::KnownDivergence(format!("not run: {}", d.reason));
         return outcome;
     }
     // Steps compared with the vendor's expectation; `as_cos` records whether

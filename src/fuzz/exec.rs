@@ -218,26 +218,33 @@ pub struct HttpTarget {
 }
 
 impl HttpTarget {
-    async fn open(spec: TargetSpec, out_dir: &std::path::Path, owned: bool) -> Result<HttpTarget> {
+    /// Connect to the target's bucket, creating it when the target may;
+    /// nothing is saved, so nothing will be put back.
+    async fn connect(spec: TargetSpec, base_bucket: String, moves: u32) -> Result<HttpTarget> {
         let shared: Arc<Shared> = Shared::new(&spec)?;
         let session = Session::open(&spec, &shared).await?;
         if spec.create_bucket {
             // 409 (it exists) is fine.
             let _ = session.send("PUT", "/", None, &[], Vec::new()).await;
         }
-        let saved = if spec.isolated() {
-            // An emulator this process started: nobody else's state.
-            Saved::Unknown
-        } else {
-            safety::save(&session, out_dir, owned).await?
-        };
         Ok(HttpTarget {
-            base_bucket: spec.bucket.clone(),
             spec,
+            base_bucket,
             session,
-            saved,
-            moves: 0,
+            saved: Saved::Unknown,
+            moves,
         })
+    }
+
+    /// Connect, and save the bucket's configuration to put back at the end
+    /// (unless the bucket is an emulator's this process started).
+    async fn open(spec: TargetSpec, out_dir: &std::path::Path, owned: bool) -> Result<HttpTarget> {
+        let base = spec.bucket.clone();
+        let mut t = HttpTarget::connect(spec, base, 0).await?;
+        if !t.spec.isolated() {
+            t.saved = safety::save(&t.session, out_dir, owned).await?;
+        }
+        Ok(t)
     }
 }
 
@@ -271,7 +278,7 @@ impl Executor {
     /// Move to a fresh bucket, when the target may create buckets (a
     /// scratch peer): the way on after an input left the bucket broken.
     /// Returns the new bucket's name, or `None` when the target cannot.
-    pub async fn fresh_bucket(&mut self, out_dir: &std::path::Path) -> Result<Option<String>> {
+    pub async fn fresh_bucket(&mut self) -> Result<Option<String>> {
         let Executor::Http(t) = self else {
             return Ok(None);
         };
@@ -280,11 +287,8 @@ impl Executor {
         }
         let mut spec = t.spec.clone();
         spec.bucket = format!("{}-{}", t.base_bucket, t.moves + 1);
-        let mut next = HttpTarget::open(spec, out_dir, true).await?;
-        // A bucket this campaign created: nothing of anybody's to put back.
-        next.saved = Saved::Unknown;
-        next.moves = t.moves + 1;
-        next.base_bucket = t.base_bucket.clone();
+        // A bucket this campaign creates: nothing of anybody's to put back.
+        let next = HttpTarget::connect(spec, t.base_bucket.clone(), t.moves + 1).await?;
         let bucket = next.spec.bucket.clone();
         **t = next;
         Ok(Some(bucket))

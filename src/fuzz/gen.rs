@@ -411,7 +411,6 @@ impl Generator {
         for _ in 0..n {
             requests.push(request(u, &named, &mut self.rules)?);
         }
-        drop(named);
         Ok(FuzzInput { config, requests })
     }
 

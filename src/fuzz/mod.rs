@@ -369,13 +369,10 @@ async fn wedge(
     let target = w.target.clone();
     let case = wedge_case(pair, opts, &target, report.wedged.len())?;
     let iteration = pair.iteration.get();
-    let state = opts
-        .state_dir
-        .join(format!("moved-{}", report.wedged.len() + 1));
     let moved_to = if target == pair.a_name {
-        pair.a.fresh_bucket(&state).await?
+        pair.a.fresh_bucket().await?
     } else {
-        pair.b.fresh_bucket(&state).await?
+        pair.b.fresh_bucket().await?
     };
     let go_on = moved_to.is_some() && case.is_some();
     report.wedged.push(Wedge {

@@ -279,24 +279,10 @@ pub fn require_browser(npm_packages: &[&str]) -> bool {
     )
 }
 
-/// How many cases the default suite holds (every `cases/**/*.yaml` but the
-/// vendor files, recordings and fuzz finds), so that tests need no update
-/// when a case is added.
+/// How many cases the default suite holds (what `coscors run` discovers
+/// under `cases/`), so that tests need no update when a case is added.
 pub fn suite_case_count() -> usize {
-    fn walk(dir: &std::path::Path, n: &mut usize) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if p.is_dir() {
-                if !["vendors", "recorded", "found"].contains(&name) {
-                    walk(&p, n);
-                }
-            } else if name.ends_with(".yaml") {
-                *n += 1;
-            }
-        }
-    }
-    let mut n = 0;
-    walk(&repo().join("cases"), &mut n);
-    n
+    coscors::case::discover(&[repo().join("cases")])
+        .expect("cases/ can be read")
+        .len()
 }
