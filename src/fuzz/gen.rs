@@ -116,25 +116,65 @@ const EXPOSE: &[&str] = &[
 const MAX_AGES: &[u64] = &[0, 1, 5, 600, 86_400, 31_536_000, 4_294_967_295, u64::MAX];
 const PATHS: &[&str] = &["/", "/exampleobject", "/dir/a.txt", "/%E4%BD%A0", "/a%20b"];
 
-/// A short string that is sometimes garbage.
-fn garbage(u: &mut Unstructured<'_>) -> Result<String> {
-    let len = u.int_in_range(0..=12)?;
-    let mut s = String::with_capacity(len);
-    for _ in 0..len {
-        let b: u8 = u.arbitrary()?;
-        // Visible ASCII, mostly: header values must stay sendable.
-        s.push(char::from(b' ' + (b % 95)));
+/// Cheap draws from the input's bytes. `Unstructured`'s own
+/// `int_in_range`, `choose` and `ratio` cost a 64-bit division and a
+/// generic byte loop each; an input takes dozens of draws, and they were a
+/// fifth of a campaign's time. These take one byte per draw (two or three
+/// for larger ranges) and scale it by multiplication. Past the end of the
+/// bytes every draw is 0, the smallest choice, as `Unstructured` does.
+trait Draw {
+    /// The next byte, or 0 past the end.
+    fn byte(&mut self) -> u8;
+    /// A number in `0..n` (`1 <= n <= 2^24`).
+    fn below(&mut self, n: usize) -> usize;
+    /// A number in `lo..=hi`.
+    fn within(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo + 1)
     }
-    Ok(s)
+    /// True `num` times in `den`.
+    fn chance(&mut self, num: usize, den: usize) -> bool {
+        self.below(den) < num
+    }
+    /// One element of a non-empty list.
+    fn pick<T: Copy>(&mut self, list: &[T]) -> T {
+        list[self.below(list.len())]
+    }
 }
 
-fn pick(u: &mut Unstructured<'_>, list: &[&'static str]) -> Result<&'static str> {
-    Ok(*u.choose(list)?)
+impl Draw for Unstructured<'_> {
+    #[inline]
+    fn byte(&mut self) -> u8 {
+        self.bytes(1).map_or(0, |b| b[0])
+    }
+
+    #[inline]
+    fn below(&mut self, n: usize) -> usize {
+        debug_assert!((1..=1 << 24).contains(&n));
+        // k bytes make a number x < 2^(8k) >= n; x * n >> 8k is in 0..n.
+        let mut x = u64::from(self.byte());
+        let mut bits = 8;
+        while (1u64 << bits) < n as u64 {
+            x = x << 8 | u64::from(self.byte());
+            bits += 8;
+        }
+        ((x * n as u64) >> bits) as usize
+    }
+}
+
+/// A short string that is sometimes garbage.
+fn garbage(u: &mut Unstructured<'_>) -> String {
+    let len = u.below(13);
+    let mut s = String::with_capacity(len);
+    for _ in 0..len {
+        // Visible ASCII, mostly: header values must stay sendable.
+        s.push(char::from(b' ' + (u.byte() % 95)));
+    }
+    s
 }
 
 /// A dictionary word, borrowed: no allocation.
-fn word(u: &mut Unstructured<'_>, list: &[&'static str]) -> Result<Text> {
-    Ok(Cow::Borrowed(pick(u, list)?))
+fn word(u: &mut Unstructured<'_>, list: &[&'static str]) -> Text {
+    Cow::Borrowed(u.pick(list))
 }
 
 /// Every scheme + host + port, written once, so that composing an origin
@@ -152,52 +192,50 @@ static COMPOSED: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
 });
 
 /// A scheme, a host and one of the first `ports` ports.
-fn composed(u: &mut Unstructured<'_>, ports: usize) -> Result<Text> {
-    let s = u.choose_index(SCHEMES.len())?;
-    let h = u.choose_index(HOSTS.len())?;
-    let p = u.choose_index(ports)?;
-    Ok(Cow::Borrowed(
-        COMPOSED[(s * HOSTS.len() + h) * PORTS.len() + p],
-    ))
+fn composed(u: &mut Unstructured<'_>, ports: usize) -> Text {
+    let s = u.below(SCHEMES.len());
+    let h = u.below(HOSTS.len());
+    let p = u.below(ports);
+    Cow::Borrowed(COMPOSED[(s * HOSTS.len() + h) * PORTS.len() + p])
 }
 
-fn origin(u: &mut Unstructured<'_>) -> Result<Text> {
-    Ok(match u.int_in_range(0..=9)? {
+fn origin(u: &mut Unstructured<'_>) -> Text {
+    match u.below(10) {
         0 => Cow::Borrowed("null"),
-        1 => Cow::Owned(garbage(u)?),
-        _ => composed(u, PORTS.len() - 2)?,
-    })
+        1 => Cow::Owned(garbage(u)),
+        _ => composed(u, PORTS.len() - 2),
+    }
 }
 
-fn origin_pattern(u: &mut Unstructured<'_>) -> Result<Text> {
-    Ok(match u.int_in_range(0..=5)? {
-        0..=2 => word(u, ORIGIN_PATTERNS)?,
-        3 => Cow::Owned(garbage(u)?),
-        _ => composed(u, PORTS.len())?,
-    })
+fn origin_pattern(u: &mut Unstructured<'_>) -> Text {
+    match u.below(6) {
+        0..=2 => word(u, ORIGIN_PATTERNS),
+        3 => Cow::Owned(garbage(u)),
+        _ => composed(u, PORTS.len()),
+    }
 }
 
-fn header_list(u: &mut Unstructured<'_>) -> Result<Text> {
-    let n = u.int_in_range(0..=4)?;
-    let sep = |u: &mut Unstructured<'_>| pick(u, &[",", ", ", " , ", ",,"]);
-    Ok(match n {
+fn header_list(u: &mut Unstructured<'_>) -> Text {
+    let n = u.below(5);
+    let sep = |u: &mut Unstructured<'_>| u.pick(&[",", ", ", " , ", ",,"]);
+    match n {
         0 => {
-            sep(u)?;
+            sep(u);
             Cow::Borrowed("")
         }
         1 => {
-            let name = pick(u, &HEADER_NAMES[1..])?;
-            sep(u)?;
+            let name = u.pick(&HEADER_NAMES[1..]);
+            sep(u);
             Cow::Borrowed(name)
         }
         _ => {
             let mut items = [""; 4];
             for item in &mut items[..n] {
-                *item = pick(u, &HEADER_NAMES[1..])?;
+                *item = u.pick(&HEADER_NAMES[1..]);
             }
-            Cow::Owned(items[..n].join(sep(u)?))
+            Cow::Owned(items[..n].join(sep(u)))
         }
-    })
+    }
 }
 
 /// Fill `list` (emptied first, its memory kept) with up to `max` values.
@@ -205,53 +243,44 @@ fn fill<T>(
     u: &mut Unstructured<'_>,
     list: &mut Vec<T>,
     max: usize,
-    mut f: impl FnMut(&mut Unstructured<'_>) -> Result<T>,
-) -> Result<()> {
+    mut f: impl FnMut(&mut Unstructured<'_>) -> T,
+) {
     list.clear();
-    let n = u.int_in_range(0..=max)?;
+    let n = u.below(max + 1);
     for _ in 0..n {
-        list.push(f(u)?);
+        list.push(f(u));
     }
-    Ok(())
 }
 
 /// A rule, written into one taken from `spare` (an earlier input's) when
 /// there is one, so that its lists' memory is reused.
-fn rule(u: &mut Unstructured<'_>, spare: &mut Vec<CorsRule>) -> Result<CorsRule> {
+fn rule(u: &mut Unstructured<'_>, spare: &mut Vec<CorsRule>) -> CorsRule {
     let mut r = spare.pop().unwrap_or_default();
-    r.id = if u.ratio(1, 4)? {
-        Some(Cow::Owned(garbage(u)?))
-    } else {
-        None
-    };
-    fill(u, &mut r.allowed_origins, 3, origin_pattern)?;
-    fill(u, &mut r.allowed_methods, 4, |u| word(u, &METHODS[..5]))?;
-    fill(u, &mut r.allowed_headers, 3, |u| word(u, HEADER_NAMES))?;
-    fill(u, &mut r.expose_headers, 2, |u| word(u, EXPOSE))?;
-    r.max_age_seconds = if u.ratio(1, 2)? {
-        Some(*u.choose(MAX_AGES)?)
-    } else {
-        None
-    };
+    r.id = u.chance(1, 4).then(|| Cow::Owned(garbage(u)));
+    fill(u, &mut r.allowed_origins, 3, origin_pattern);
+    fill(u, &mut r.allowed_methods, 4, |u| word(u, &METHODS[..5]));
+    fill(u, &mut r.allowed_headers, 3, |u| word(u, HEADER_NAMES));
+    fill(u, &mut r.expose_headers, 2, |u| word(u, EXPOSE));
+    r.max_age_seconds = u.chance(1, 2).then(|| u.pick(MAX_AGES));
     // Mostly valid rules, so that evaluation (not validation) is exercised.
-    if r.allowed_origins.is_empty() && u.ratio(3, 4)? {
-        r.allowed_origins.push(origin_pattern(u)?);
+    if r.allowed_origins.is_empty() && u.chance(3, 4) {
+        r.allowed_origins.push(origin_pattern(u));
     }
-    if r.allowed_methods.is_empty() && u.ratio(3, 4)? {
-        r.allowed_methods.push(word(u, &METHODS[..5])?);
+    if r.allowed_methods.is_empty() && u.chance(3, 4) {
+        r.allowed_methods.push(word(u, &METHODS[..5]));
     }
-    Ok(r)
+    r
 }
 
 fn one_or_more<T>(
     u: &mut Unstructured<'_>,
-    mut f: impl FnMut(&mut Unstructured<'_>) -> Result<T>,
-) -> Result<Vec<T>> {
-    Ok(match u.int_in_range(0..=9)? {
+    mut f: impl FnMut(&mut Unstructured<'_>) -> T,
+) -> Vec<T> {
+    match u.below(10) {
         0 => Vec::new(),
-        1 => vec![f(u)?, f(u)?],
-        _ => vec![f(u)?],
-    })
+        1 => vec![f(u), f(u)],
+        _ => vec![f(u)],
+    }
 }
 
 /// The origins a configuration names literally (no `*`): requests use
@@ -264,40 +293,36 @@ fn named_origins(config: Option<&CorsConfiguration>) -> Vec<&Text> {
         .collect()
 }
 
-fn request(
-    u: &mut Unstructured<'_>,
-    named: &[&Text],
-    spare: &mut Vec<CorsRule>,
-) -> Result<FuzzRequest> {
-    let near_origin = |u: &mut Unstructured<'_>| -> Result<Text> {
-        if !named.is_empty() && u.ratio(1, 2)? {
-            Ok((*u.choose(named)?).clone())
+fn request(u: &mut Unstructured<'_>, named: &[&Text], spare: &mut Vec<CorsRule>) -> FuzzRequest {
+    let near_origin = |u: &mut Unstructured<'_>| -> Text {
+        if !named.is_empty() && u.chance(1, 2) {
+            u.pick(named).clone()
         } else {
             origin(u)
         }
     };
-    Ok(match u.int_in_range(0..=11)? {
+    match u.below(12) {
         0..=6 => FuzzRequest::Preflight {
-            path: pick(u, PATHS)?,
-            origin: one_or_more(u, near_origin)?,
-            method: one_or_more(u, |u| pick(u, METHODS))?,
-            headers: match u.int_in_range(0..=3)? {
+            path: u.pick(PATHS),
+            origin: one_or_more(u, near_origin),
+            method: one_or_more(u, |u| u.pick(METHODS)),
+            headers: match u.below(4) {
                 0 => Vec::new(),
-                _ => vec![header_list(u)?],
+                _ => vec![header_list(u)],
             },
         },
         7..=8 => FuzzRequest::Actual {
-            method: pick(u, &["GET", "PUT", "HEAD"])?,
-            path: pick(u, &PATHS[1..])?,
-            origin: one_or_more(u, near_origin)?,
+            method: u.pick(&["GET", "PUT", "HEAD"]),
+            path: u.pick(&PATHS[1..]),
+            origin: one_or_more(u, near_origin),
         },
         9 => FuzzRequest::PutCors {
-            body: cors_body(u, spare)?,
-            md5: *u.choose(&[Md5::None, Md5::Correct, Md5::Wrong, Md5::Garbage])?,
+            body: cors_body(u, spare),
+            md5: u.pick(&[Md5::None, Md5::Correct, Md5::Wrong, Md5::Garbage]),
         },
         10 => FuzzRequest::GetCors,
         _ => FuzzRequest::DeleteCors,
-    })
+    }
 }
 
 /// A PUT ?cors body: a written configuration, a broken one, or one near
@@ -305,26 +330,26 @@ fn request(
 /// much as a hundred ordinary inputs (written, hashed, and parsed by both
 /// targets), and four sizes need no more to be explored thousands of times
 /// a minute.
-fn cors_body(u: &mut Unstructured<'_>, spare: &mut Vec<CorsRule>) -> Result<Bytes> {
-    let n = u.int_in_range(1..=3)?;
+fn cors_body(u: &mut Unstructured<'_>, spare: &mut Vec<CorsRule>) -> Bytes {
+    let n = u.within(1, 3);
     let mut c = CorsConfiguration::default();
     c.rules.reserve_exact(n);
     for _ in 0..n {
-        c.rules.push(rule(u, spare)?);
+        c.rules.push(rule(u, spare));
     }
     let xml = crate::model::xml::write(&c, crate::model::Profile::Cos);
     spare.append(&mut c.rules);
-    Ok(match u.int_in_range(0..=127)? {
+    match u.below(128) {
         0..=15 => {
             // Cut short, on a character boundary.
-            let keep = u.int_in_range(0..=xml.chars().count())?;
+            let keep = u.below(xml.chars().count() + 1);
             let end = xml.char_indices().nth(keep).map_or(xml.len(), |(i, _)| i);
             Bytes::copy_from_slice(&xml.as_bytes()[..end])
         }
         16..=31 => Bytes::from(xml.replace("<CORSRule>", "<CORSRule><Bogus>1</Bogus>")),
         32 => {
             // Near the 64 KB limit.
-            let target = *u.choose(&[65_535usize, 65_536, 65_537, 70_000])?;
+            let target = u.pick(&[65_535usize, 65_536, 65_537, 70_000]);
             let pad = target.saturating_sub(xml.len() + 9);
             // Written once into a buffer of the final size.
             let at = xml.find("<CORSRule>").map_or(0, |i| i + "<CORSRule>".len());
@@ -337,7 +362,7 @@ fn cors_body(u: &mut Unstructured<'_>, spare: &mut Vec<CorsRule>) -> Result<Byte
             Bytes::from(big)
         }
         _ => Bytes::from(xml),
-    })
+    }
 }
 
 /// How many bytes an input is generated from: enough for a hundred rules;
@@ -350,19 +375,32 @@ pub const SEED_BYTES: usize = 2048;
 /// input either way, since the generator reads bytes from the front only).
 const SEED_PREFIX: usize = 384;
 
+/// Fewer bytes than any rule takes (a rule takes a byte for each of its
+/// lists' lengths and two for its ID and MaxAgeSeconds): a configuration of
+/// more rules than the prefix has room for at this rate is generated from
+/// all bytes at once.
+const MIN_RULE_BYTES: usize = 6;
+
 /// The first `N` bytes iteration `i` of a campaign with `seed` generates
 /// from (a prefix of the longer sequence for any larger `N`).
 pub fn seed_bytes<const N: usize>(seed: u64, i: u64) -> [u8; N] {
     let mut bytes = [0u8; N];
     let mut x = seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    for chunk in bytes.chunks_mut(8) {
+    let mut next = || {
         x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = x;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+        (z ^ (z >> 31)).to_le_bytes()
+    };
+    // Whole words without a call to `memcpy` each, then the tail.
+    let mut chunks = bytes.chunks_exact_mut(8);
+    for chunk in &mut chunks {
+        chunk.copy_from_slice(&next());
     }
+    let tail = chunks.into_remainder();
+    let n = tail.len();
+    tail.copy_from_slice(&next()[..n]);
     bytes
 }
 
@@ -384,32 +422,37 @@ const SPARE_RULES: usize = 128;
 impl Generator {
     /// Generate an input from bytes.
     pub fn generate(&mut self, u: &mut Unstructured<'_>) -> Result<FuzzInput> {
-        let config = if u.ratio(1, 8)? {
+        self.generate_from(u, usize::MAX)
+    }
+
+    /// Generate an input, or give up (`NotEnoughData`) as soon as it is
+    /// clear that its rules need more than `room` bytes.
+    fn generate_from(&mut self, u: &mut Unstructured<'_>, room: usize) -> Result<FuzzInput> {
+        let config = if u.chance(1, 8) {
             None
         } else {
             // 1 to 100 rules, mostly few.
-            let n = match u.int_in_range(0..=19)? {
-                0 => u.int_in_range(10..=100)?,
-                1..=4 => u.int_in_range(3..=9)?,
-                _ => u.int_in_range(1..=2)?,
+            let n = match u.below(20) {
+                0 => u.within(10, 100),
+                1..=4 => u.within(3, 9),
+                _ => u.within(1, 2),
             };
+            if n.saturating_mul(MIN_RULE_BYTES) > room {
+                return Err(arbitrary::Error::NotEnoughData);
+            }
             let mut c = self.configs.pop().unwrap_or_default();
             c.rules.reserve(n);
             for _ in 0..n {
-                c.rules.push(rule(u, &mut self.rules)?);
+                c.rules.push(rule(u, &mut self.rules));
             }
-            c.response_vary = if u.ratio(1, 6)? {
-                Some(u.arbitrary()?)
-            } else {
-                None
-            };
+            c.response_vary = u.chance(1, 6).then(|| u.chance(1, 2));
             Some(c)
         };
         let named = named_origins(config.as_ref());
-        let n = u.int_in_range(1..=4)?;
+        let n = u.within(1, 4);
         let mut requests = self.requests.pop().unwrap_or_default();
         for _ in 0..n {
-            requests.push(request(u, &named, &mut self.rules)?);
+            requests.push(request(u, &named, &mut self.rules));
         }
         Ok(FuzzInput { config, requests })
     }
@@ -418,7 +461,7 @@ impl Generator {
     pub fn input(&mut self, seed: u64, i: u64) -> FuzzInput {
         let short = seed_bytes::<SEED_PREFIX>(seed, i);
         let mut u = Unstructured::new(&short);
-        match self.generate(&mut u) {
+        match self.generate_from(&mut u, SEED_PREFIX) {
             Ok(input) if !u.is_empty() => return input,
             Ok(input) => self.recycle(input),
             Err(_) => {}

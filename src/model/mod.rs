@@ -22,5 +22,6 @@ pub use eval::{actual_request, preflight, CorsHeaders, Preflight, PreflightOutco
 pub use glob::wildcard_match;
 pub use profile::Profile;
 pub use validate::{
-    check_content_md5, content_md5_of, validate_config, validate_put, MAX_BODY_BYTES,
+    check_body_size, check_content_md5, content_md5_of, validate_config, validate_put,
+    MAX_BODY_BYTES,
 };

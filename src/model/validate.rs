@@ -102,22 +102,27 @@ pub fn validate_config(config: &CorsConfiguration, profile: Profile) -> Result<(
     Ok(())
 }
 
+/// Check the size of a PUT Bucket cors body: 400 `EntityTooLarge` past
+/// 64 KB, the first check of [`validate_put`].
+pub fn check_body_size(len: usize) -> Result<(), ApiError> {
+    if len > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::EntityTooLarge,
+            format!(
+                "Your proposed upload exceeds the maximum allowed size: the CORS configuration is {len} bytes, the limit is {MAX_BODY_BYTES} bytes."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Check a PUT Bucket cors request and return the configuration it sets.
 pub fn validate_put(
     body: &[u8],
     content_md5: Option<&str>,
     profile: Profile,
 ) -> Result<CorsConfiguration, ApiError> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::new(
-            ErrorCode::EntityTooLarge,
-            format!(
-                "Your proposed upload exceeds the maximum allowed size: the CORS configuration is {} bytes, the limit is {} bytes.",
-                body.len(),
-                MAX_BODY_BYTES
-            ),
-        ));
-    }
+    check_body_size(body.len())?;
     if let Some(md5) = content_md5 {
         check_content_md5(body, md5)?;
     }

@@ -271,6 +271,74 @@ pub fn write(config: &CorsConfiguration, profile: Profile) -> String {
     out
 }
 
+/// The length in bytes of [`write`]'s answer, without writing it: the
+/// fuzzer's model target checks the 64 KB limit of a configuration it never
+/// needs as text.
+pub fn written_len(config: &CorsConfiguration, profile: Profile) -> usize {
+    written_len_with(config, profile, escaped_len)
+}
+
+/// At least [`written_len`], at a fraction of its cost (no value is
+/// scanned): what a limit is checked against first.
+pub fn written_len_bound(config: &CorsConfiguration, profile: Profile) -> usize {
+    // An escaped character takes at most 5 bytes (`&amp;`).
+    written_len_with(config, profile, |v| v.len() * 5)
+}
+
+fn written_len_with(
+    config: &CorsConfiguration,
+    profile: Profile,
+    escaped_len: impl Fn(&str) -> usize,
+) -> usize {
+    // `<Name>` + `</Name>` around the escaped value.
+    let element = |name: &str, value: &str| 2 * name.len() + 5 + escaped_len(value);
+    let mut n =
+        profile.xml_prologue().len() + "<CORSConfiguration>".len() + "</CORSConfiguration>".len();
+    for rule in &config.rules {
+        n += "<CORSRule>".len() + "</CORSRule>".len();
+        n += rule.id.as_ref().map_or(0, |id| element("ID", id));
+        let lists: [(&str, &[super::Text]); 4] = [
+            ("AllowedOrigin", &rule.allowed_origins),
+            ("AllowedMethod", &rule.allowed_methods),
+            ("AllowedHeader", &rule.allowed_headers),
+            ("ExposeHeader", &rule.expose_headers),
+        ];
+        for (name, values) in lists {
+            n += values.iter().map(|v| element(name, v)).sum::<usize>();
+        }
+        if let Some(age) = rule.max_age_seconds {
+            n += element("MaxAgeSeconds", "") + decimal_len(age);
+        }
+    }
+    if let Some(v) = config.response_vary {
+        n += element("ResponseVary", if v { "true" } else { "false" });
+    }
+    n
+}
+
+/// The length of `value` once escaped as [`write`] escapes it (`<`, `>`
+/// and `&` become `&lt;`, `&gt;` and `&amp;`).
+fn escaped_len(value: &str) -> usize {
+    value.len()
+        + value
+            .bytes()
+            .map(|b| match b {
+                b'<' | b'>' => 3,
+                b'&' => 4,
+                _ => 0,
+            })
+            .sum::<usize>()
+}
+
+fn decimal_len(mut n: u64) -> usize {
+    let mut digits = 1;
+    while n >= 10 {
+        n /= 10;
+        digits += 1;
+    }
+    digits
+}
+
 fn element(out: &mut String, name: &str, value: &str) {
     out.push('<');
     out.push_str(name);
@@ -333,6 +401,24 @@ mod tests {
         let w = write(&c, Profile::Cos);
         assert!(w.contains("<ID>a&lt;b&amp;\"c\"</ID>"));
         assert_eq!(parse(w.as_bytes()).expect("reparses"), c);
+    }
+
+    #[test]
+    fn written_len_is_the_length_written() {
+        let mut c = parse(SDK_BODY.as_bytes()).expect("parses");
+        let check = |c: &CorsConfiguration| {
+            for profile in [Profile::Cos, Profile::S3] {
+                assert_eq!(written_len(c, profile), write(c, profile).len());
+                assert!(written_len_bound(c, profile) >= written_len(c, profile));
+            }
+        };
+        check(&c);
+        c.rules[0].id = Some("a<b&>\"c\" 例".into());
+        c.rules[0].max_age_seconds = Some(u64::MAX);
+        c.rules.push(CorsRule::default());
+        c.rules[1].max_age_seconds = Some(0);
+        c.response_vary = Some(false);
+        check(&c);
     }
 
     #[test]
