@@ -116,37 +116,39 @@ const EXPOSE: &[&str] = &[
 const MAX_AGES: &[u64] = &[0, 1, 5, 600, 86_400, 31_536_000, 4_294_967_295, u64::MAX];
 const PATHS: &[&str] = &["/", "/exampleobject", "/dir/a.txt", "/%E4%BD%A0", "/a%20b"];
 
-/// Cheap draws from the input's bytes. `Unstructured`'s own
-/// `int_in_range`, `choose` and `ratio` cost a 64-bit division and a
-/// generic byte loop each; an input takes dozens of draws, and they were a
-/// fifth of a campaign's time. These take one byte per draw (two or three
-/// for larger ranges) and scale it by multiplication. Past the end of the
-/// bytes every draw is 0, the smallest choice, as `Unstructured` does.
-trait Draw {
-    /// The next byte, or 0 past the end.
-    fn byte(&mut self) -> u8;
-    /// A number in `0..n` (`1 <= n <= 2^24`).
-    fn below(&mut self, n: usize) -> usize;
-    /// A number in `lo..=hi`.
-    fn within(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
-    }
-    /// True `num` times in `den`.
-    fn chance(&mut self, num: usize, den: usize) -> bool {
-        self.below(den) < num
-    }
-    /// One element of a non-empty list.
-    fn pick<T: Copy>(&mut self, list: &[T]) -> T {
-        list[self.below(list.len())]
-    }
+/// Draws from an input's bytes (taken from an `Unstructured`), read from
+/// the front. `Unstructured`'s own `int_in_range`, `choose` and `ratio`
+/// cost a 64-bit division, a generic byte loop and a call each; an input
+/// takes dozens of draws, and they were a fifth of a campaign's time. A
+/// draw here takes one byte (two or three for larger ranges) and scales it
+/// by a multiplication. Past the end of the bytes every draw is 0, the
+/// smallest choice, as `Unstructured` does.
+struct Draws<'a> {
+    data: &'a [u8],
+    /// Bytes drawn so far; past `data.len()` once the input ran out.
+    at: usize,
 }
 
-impl Draw for Unstructured<'_> {
-    #[inline]
-    fn byte(&mut self) -> u8 {
-        self.bytes(1).map_or(0, |b| b[0])
+impl<'a> Draws<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        Draws { data, at: 0 }
     }
 
+    /// Did the draws use every byte (or more)? Then a longer input might
+    /// have given a different result.
+    fn ran_out(&self) -> bool {
+        self.at >= self.data.len()
+    }
+
+    /// The next byte, or 0 past the end.
+    #[inline]
+    fn byte(&mut self) -> u8 {
+        let b = self.data.get(self.at).copied().unwrap_or(0);
+        self.at += 1;
+        b
+    }
+
+    /// A number in `0..n` (`1 <= n <= 2^24`).
     #[inline]
     fn below(&mut self, n: usize) -> usize {
         debug_assert!((1..=1 << 24).contains(&n));
@@ -159,10 +161,25 @@ impl Draw for Unstructured<'_> {
         }
         ((x * n as u64) >> bits) as usize
     }
+
+    /// A number in `lo..=hi`.
+    fn within(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo + 1)
+    }
+
+    /// True `num` times in `den`.
+    fn chance(&mut self, num: usize, den: usize) -> bool {
+        self.below(den) < num
+    }
+
+    /// One element of a non-empty list.
+    fn pick<T: Copy>(&mut self, list: &[T]) -> T {
+        list[self.below(list.len())]
+    }
 }
 
 /// A short string that is sometimes garbage.
-fn garbage(u: &mut Unstructured<'_>) -> String {
+fn garbage(u: &mut Draws<'_>) -> String {
     let len = u.below(13);
     let mut s = String::with_capacity(len);
     for _ in 0..len {
@@ -173,7 +190,7 @@ fn garbage(u: &mut Unstructured<'_>) -> String {
 }
 
 /// A dictionary word, borrowed: no allocation.
-fn word(u: &mut Unstructured<'_>, list: &[&'static str]) -> Text {
+fn word(u: &mut Draws<'_>, list: &[&'static str]) -> Text {
     Cow::Borrowed(u.pick(list))
 }
 
@@ -192,14 +209,14 @@ static COMPOSED: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
 });
 
 /// A scheme, a host and one of the first `ports` ports.
-fn composed(u: &mut Unstructured<'_>, ports: usize) -> Text {
+fn composed(u: &mut Draws<'_>, ports: usize) -> Text {
     let s = u.below(SCHEMES.len());
     let h = u.below(HOSTS.len());
     let p = u.below(ports);
     Cow::Borrowed(COMPOSED[(s * HOSTS.len() + h) * PORTS.len() + p])
 }
 
-fn origin(u: &mut Unstructured<'_>) -> Text {
+fn origin(u: &mut Draws<'_>) -> Text {
     match u.below(10) {
         0 => Cow::Borrowed("null"),
         1 => Cow::Owned(garbage(u)),
@@ -207,7 +224,7 @@ fn origin(u: &mut Unstructured<'_>) -> Text {
     }
 }
 
-fn origin_pattern(u: &mut Unstructured<'_>) -> Text {
+fn origin_pattern(u: &mut Draws<'_>) -> Text {
     match u.below(6) {
         0..=2 => word(u, ORIGIN_PATTERNS),
         3 => Cow::Owned(garbage(u)),
@@ -215,9 +232,9 @@ fn origin_pattern(u: &mut Unstructured<'_>) -> Text {
     }
 }
 
-fn header_list(u: &mut Unstructured<'_>) -> Text {
+fn header_list(u: &mut Draws<'_>) -> Text {
     let n = u.below(5);
-    let sep = |u: &mut Unstructured<'_>| u.pick(&[",", ", ", " , ", ",,"]);
+    let sep = |u: &mut Draws<'_>| u.pick(&[",", ", ", " , ", ",,"]);
     match n {
         0 => {
             sep(u);
@@ -240,10 +257,10 @@ fn header_list(u: &mut Unstructured<'_>) -> Text {
 
 /// Fill `list` (emptied first, its memory kept) with up to `max` values.
 fn fill<T>(
-    u: &mut Unstructured<'_>,
+    u: &mut Draws<'_>,
     list: &mut Vec<T>,
     max: usize,
-    mut f: impl FnMut(&mut Unstructured<'_>) -> T,
+    mut f: impl FnMut(&mut Draws<'_>) -> T,
 ) {
     list.clear();
     let n = u.below(max + 1);
@@ -254,7 +271,7 @@ fn fill<T>(
 
 /// A rule, written into one taken from `spare` (an earlier input's) when
 /// there is one, so that its lists' memory is reused.
-fn rule(u: &mut Unstructured<'_>, spare: &mut Vec<CorsRule>) -> CorsRule {
+fn rule(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> CorsRule {
     let mut r = spare.pop().unwrap_or_default();
     r.id = u.chance(1, 4).then(|| Cow::Owned(garbage(u)));
     fill(u, &mut r.allowed_origins, 3, origin_pattern);
@@ -273,8 +290,8 @@ fn rule(u: &mut Unstructured<'_>, spare: &mut Vec<CorsRule>) -> CorsRule {
 }
 
 fn one_or_more<T>(
-    u: &mut Unstructured<'_>,
-    mut f: impl FnMut(&mut Unstructured<'_>) -> T,
+    u: &mut Draws<'_>,
+    mut f: impl FnMut(&mut Draws<'_>) -> T,
 ) -> Vec<T> {
     match u.below(10) {
         0 => Vec::new(),
@@ -293,8 +310,8 @@ fn named_origins(config: Option<&CorsConfiguration>) -> Vec<&Text> {
         .collect()
 }
 
-fn request(u: &mut Unstructured<'_>, named: &[&Text], spare: &mut Vec<CorsRule>) -> FuzzRequest {
-    let near_origin = |u: &mut Unstructured<'_>| -> Text {
+fn request(u: &mut Draws<'_>, named: &[&Text], spare: &mut Vec<CorsRule>) -> FuzzRequest {
+    let near_origin = |u: &mut Draws<'_>| -> Text {
         if !named.is_empty() && u.chance(1, 2) {
             u.pick(named).clone()
         } else {
@@ -326,11 +343,11 @@ fn request(u: &mut Unstructured<'_>, named: &[&Text], spare: &mut Vec<CorsRule>)
 }
 
 /// A PUT ?cors body: a written configuration, a broken one, or one near
-/// the 64 KB limit. Near-limit bodies are one in 128: each costs about as
-/// much as a hundred ordinary inputs (written, hashed, and parsed by both
-/// targets), and four sizes need no more to be explored thousands of times
-/// a minute.
-fn cors_body(u: &mut Unstructured<'_>, spare: &mut Vec<CorsRule>) -> Bytes {
+/// the 64 KB limit. Near-limit bodies are one in 512: each costs about as
+/// much as fifty ordinary inputs (written, hashed, and parsed by both
+/// targets), and four sizes need no more than the thousands of times a
+/// minute this still explores them in process.
+fn cors_body(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> Bytes {
     let n = u.within(1, 3);
     let mut c = CorsConfiguration::default();
     c.rules.reserve_exact(n);
@@ -339,15 +356,15 @@ fn cors_body(u: &mut Unstructured<'_>, spare: &mut Vec<CorsRule>) -> Bytes {
     }
     let xml = crate::model::xml::write(&c, crate::model::Profile::Cos);
     spare.append(&mut c.rules);
-    match u.below(128) {
-        0..=15 => {
+    match u.below(512) {
+        0..=63 => {
             // Cut short, on a character boundary.
             let keep = u.below(xml.chars().count() + 1);
             let end = xml.char_indices().nth(keep).map_or(xml.len(), |(i, _)| i);
             Bytes::copy_from_slice(&xml.as_bytes()[..end])
         }
-        16..=31 => Bytes::from(xml.replace("<CORSRule>", "<CORSRule><Bogus>1</Bogus>")),
-        32 => {
+        64..=127 => Bytes::from(xml.replace("<CORSRule>", "<CORSRule><Bogus>1</Bogus>")),
+        128 => {
             // Near the 64 KB limit.
             let target = u.pick(&[65_535usize, 65_536, 65_537, 70_000]);
             let pad = target.saturating_sub(xml.len() + 9);
@@ -420,14 +437,18 @@ pub struct Generator {
 const SPARE_RULES: usize = 128;
 
 impl Generator {
-    /// Generate an input from bytes.
+    /// Generate an input from bytes; the bytes it used are consumed.
     pub fn generate(&mut self, u: &mut Unstructured<'_>) -> Result<FuzzInput> {
-        self.generate_from(u, usize::MAX)
+        let data = u.peek_bytes(u.len()).unwrap_or_default();
+        let mut d = Draws::new(data);
+        let input = self.generate_from(&mut d, usize::MAX);
+        u.bytes(d.at.min(data.len()))?;
+        input
     }
 
     /// Generate an input, or give up (`NotEnoughData`) as soon as it is
     /// clear that its rules need more than `room` bytes.
-    fn generate_from(&mut self, u: &mut Unstructured<'_>, room: usize) -> Result<FuzzInput> {
+    fn generate_from(&mut self, u: &mut Draws<'_>, room: usize) -> Result<FuzzInput> {
         let config = if u.chance(1, 8) {
             None
         } else {
@@ -460,14 +481,14 @@ impl Generator {
     /// The input for iteration `i` of a campaign with `seed`: deterministic.
     pub fn input(&mut self, seed: u64, i: u64) -> FuzzInput {
         let short = seed_bytes::<SEED_PREFIX>(seed, i);
-        let mut u = Unstructured::new(&short);
-        match self.generate_from(&mut u, SEED_PREFIX) {
-            Ok(input) if !u.is_empty() => return input,
+        let mut d = Draws::new(&short);
+        match self.generate_from(&mut d, SEED_PREFIX) {
+            Ok(input) if !d.ran_out() => return input,
             Ok(input) => self.recycle(input),
             Err(_) => {}
         }
         let long = seed_bytes::<SEED_BYTES>(seed, i);
-        self.generate(&mut Unstructured::new(&long))
+        self.generate_from(&mut Draws::new(&long), usize::MAX)
             .unwrap_or(FuzzInput {
                 config: None,
                 requests: vec![FuzzRequest::GetCors],
@@ -553,7 +574,7 @@ mod tests {
 
     #[test]
     fn near_limit_bodies_have_the_chosen_sizes() {
-        let sizes: std::collections::BTreeSet<usize> = (0..20_000)
+        let sizes: std::collections::BTreeSet<usize> = (0..80_000)
             .flat_map(|i| FuzzInput::for_iteration(11, i).requests)
             .filter_map(|r| match r {
                 FuzzRequest::PutCors { body, .. } if body.len() > 60_000 => Some(body.len()),
