@@ -289,10 +289,7 @@ fn rule(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> CorsRule {
     r
 }
 
-fn one_or_more<T>(
-    u: &mut Draws<'_>,
-    mut f: impl FnMut(&mut Draws<'_>) -> T,
-) -> Vec<T> {
+fn one_or_more<T>(u: &mut Draws<'_>, mut f: impl FnMut(&mut Draws<'_>) -> T) -> Vec<T> {
     match u.below(10) {
         0 => Vec::new(),
         1 => vec![f(u), f(u)],

@@ -12,7 +12,7 @@ use quick_xml::escape::partial_escape as escape;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::config::{CorsConfiguration, CorsRule};
+use super::config::{CorsConfiguration, CorsRule, Text};
 use super::profile::Profile;
 
 /// Why a body is not a CORS configuration document.
@@ -35,11 +35,6 @@ pub fn parse(body: &[u8]) -> Result<CorsConfiguration, XmlError> {
 
 struct Parser<'a> {
     reader: Reader<&'a [u8]>,
-}
-
-/// What a leaf element held.
-enum Leaf {
-    Text(String),
 }
 
 impl<'a> Parser<'a> {
@@ -92,30 +87,22 @@ impl<'a> Parser<'a> {
         loop {
             match self.next()? {
                 Event::Comment(_) | Event::PI(_) => {}
-                Event::Start(e) => match &*local(&e) {
-                    "CORSRule" => config.rules.push(self.rule()?),
-                    "ResponseVary" => {
+                Event::Start(e) => match local(&e) {
+                    b"CORSRule" => config.rules.push(self.rule()?),
+                    b"ResponseVary" => {
                         if seen_vary {
                             return Err(self.err("<ResponseVary> given twice"));
                         }
                         seen_vary = true;
-                        let Leaf::Text(t) = self.leaf("ResponseVary")?;
+                        let t = self.leaf(b"ResponseVary")?;
                         config.response_vary = Some(parse_bool(self, &t)?);
                     }
-                    other => {
-                        return Err(
-                            self.err(format!("unknown element <{other}> in <CORSConfiguration>"))
-                        )
-                    }
+                    other => return Err(self.unknown(other, "CORSConfiguration")),
                 },
-                Event::Empty(e) => match &*local(&e) {
-                    "CORSRule" => config.rules.push(CorsRule::default()),
-                    "ResponseVary" => return Err(self.err("<ResponseVary> is empty")),
-                    other => {
-                        return Err(
-                            self.err(format!("unknown element <{other}> in <CORSConfiguration>"))
-                        )
-                    }
+                Event::Empty(e) => match local(&e) {
+                    b"CORSRule" => config.rules.push(CorsRule::default()),
+                    b"ResponseVary" => return Err(self.err("<ResponseVary> is empty")),
+                    other => return Err(self.unknown(other, "CORSConfiguration")),
                 },
                 Event::End(_) => return Ok(config),
                 Event::Text(t) if is_blank(&t) => {}
@@ -136,12 +123,8 @@ impl<'a> Parser<'a> {
             let event = self.next()?;
             let (name, value) = match &event {
                 Event::Comment(_) | Event::PI(_) => continue,
-                Event::Start(e) => {
-                    let name = local(e);
-                    let Leaf::Text(t) = self.leaf(&name)?;
-                    (name, t)
-                }
-                Event::Empty(e) => (local(e), String::new()),
+                Event::Start(e) => (local(e), self.leaf(local(e))?),
+                Event::Empty(e) => (local(e), Cow::Borrowed("")),
                 Event::End(_) => return Ok(rule),
                 Event::Text(t) if is_blank(t) => continue,
                 Event::Text(_) | Event::CData(_) => {
@@ -152,14 +135,14 @@ impl<'a> Parser<'a> {
                     return Err(self.err("declaration inside <CORSRule>"))
                 }
             };
-            match &*name {
-                "ID" if rule.id.is_none() => rule.id = Some(value.into()),
-                "ID" => return Err(self.err("<ID> given twice in one <CORSRule>")),
-                "AllowedOrigin" => rule.allowed_origins.push(value.into()),
-                "AllowedMethod" => rule.allowed_methods.push(value.into()),
-                "AllowedHeader" => rule.allowed_headers.push(value.into()),
-                "ExposeHeader" => rule.expose_headers.push(value.into()),
-                "MaxAgeSeconds" if rule.max_age_seconds.is_none() => {
+            match name {
+                b"ID" if rule.id.is_none() => rule.id = Some(value),
+                b"ID" => return Err(self.err("<ID> given twice in one <CORSRule>")),
+                b"AllowedOrigin" => rule.allowed_origins.push(value),
+                b"AllowedMethod" => rule.allowed_methods.push(value),
+                b"AllowedHeader" => rule.allowed_headers.push(value),
+                b"ExposeHeader" => rule.expose_headers.push(value),
+                b"MaxAgeSeconds" if rule.max_age_seconds.is_none() => {
                     let n = value.trim().parse::<u64>().map_err(|_| {
                         self.err(format!(
                             "<MaxAgeSeconds> is not a non-negative integer: {value:?}"
@@ -167,59 +150,97 @@ impl<'a> Parser<'a> {
                     })?;
                     rule.max_age_seconds = Some(n);
                 }
-                "MaxAgeSeconds" => {
+                b"MaxAgeSeconds" => {
                     return Err(self.err("<MaxAgeSeconds> given twice in one <CORSRule>"))
                 }
-                other => return Err(self.err(format!("unknown element <{other}> in <CORSRule>"))),
+                other => return Err(self.unknown(other, "CORSRule")),
             }
         }
     }
 
+    fn unknown(&self, name: &[u8], parent: &str) -> XmlError {
+        self.err(format!("unknown element <{}> in <{parent}>", lossy(name)))
+    }
+
     /// Read the text of a leaf element whose start tag was just read, up to
-    /// and including its end tag.
-    fn leaf(&mut self, name: &str) -> Result<Leaf, XmlError> {
-        let mut text = String::new();
+    /// and including its end tag. One piece of text (the usual case) is
+    /// copied once, or not at all when it is one of the words most
+    /// configurations are made of.
+    fn leaf(&mut self, name: &[u8]) -> Result<Text, XmlError> {
+        let mut text: Option<Cow<'a, str>> = None;
+        let mut append = |piece: Cow<'a, str>| match &mut text {
+            None => text = Some(piece),
+            Some(t) => t.to_mut().push_str(&piece),
+        };
         loop {
             match self.next()? {
-                Event::Text(t) => {
-                    let s = t
-                        .unescape()
-                        .map_err(|e| self.err(format!("bad text in <{name}>: {e}")))?;
-                    text.push_str(&s);
-                }
-                Event::CData(c) => {
-                    let s = std::str::from_utf8(&c)
-                        .map_err(|_| self.err(format!("<{name}> is not UTF-8")))?;
-                    text.push_str(s);
-                }
+                Event::Text(t) => match t.unescape() {
+                    Ok(s) => append(s),
+                    Err(e) => return Err(self.err(format!("bad text in <{}>: {e}", lossy(name)))),
+                },
+                Event::CData(c) => match c.into_inner() {
+                    Cow::Borrowed(b) => match std::str::from_utf8(b) {
+                        Ok(s) => append(Cow::Borrowed(s)),
+                        Err(_) => return Err(self.err(format!("<{}> is not UTF-8", lossy(name)))),
+                    },
+                    Cow::Owned(b) => match String::from_utf8(b) {
+                        Ok(s) => append(Cow::Owned(s)),
+                        Err(_) => return Err(self.err(format!("<{}> is not UTF-8", lossy(name)))),
+                    },
+                },
                 Event::Comment(_) | Event::PI(_) => {}
-                Event::End(_) => return Ok(Leaf::Text(text)),
-                Event::Start(_) | Event::Empty(_) => {
-                    return Err(self.err(format!("element inside <{name}>, which holds text")))
+                Event::End(_) => {
+                    return Ok(match text {
+                        None => Cow::Borrowed(""),
+                        Some(t) => {
+                            intern(&t).map_or_else(|| Cow::Owned(t.into_owned()), Cow::Borrowed)
+                        }
+                    })
                 }
-                Event::Eof => return Err(self.err(format!("document ends inside <{name}>"))),
+                Event::Start(_) | Event::Empty(_) => {
+                    return Err(self.err(format!(
+                        "element inside <{}>, which holds text",
+                        lossy(name)
+                    )))
+                }
+                Event::Eof => {
+                    return Err(self.err(format!("document ends inside <{}>", lossy(name))))
+                }
                 Event::Decl(_) | Event::DocType(_) => {
-                    return Err(self.err(format!("declaration inside <{name}>")))
+                    return Err(self.err(format!("declaration inside <{}>", lossy(name))))
                 }
             }
         }
     }
+}
+
+/// The words most configurations are made of, shared instead of copied.
+fn intern(value: &str) -> Option<&'static str> {
+    ["*", "GET", "PUT", "POST", "DELETE", "HEAD"]
+        .into_iter()
+        .find(|w| *w == value)
 }
 
 fn is_blank(t: &quick_xml::events::BytesText<'_>) -> bool {
     t.iter().all(|b| b.is_ascii_whitespace())
 }
 
-/// An element's local name; borrowed unless it is not UTF-8.
-fn local<'e>(e: &'e BytesStart<'_>) -> Cow<'e, str> {
-    String::from_utf8_lossy(e.local_name().into_inner())
+/// A name for a message.
+fn lossy(name: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(name)
+}
+
+/// An element's local name (its prefix, if any, dropped).
+fn local<'e>(e: &'e BytesStart<'_>) -> &'e [u8] {
+    e.local_name().into_inner()
 }
 
 fn expect_name(p: &Parser<'_>, e: &BytesStart<'_>, want: &str) -> Result<(), XmlError> {
     let got = local(e);
-    if got == want {
+    if got == want.as_bytes() {
         Ok(())
     } else {
+        let got = lossy(got);
         Err(p.err(format!("root element is <{got}>, expected <{want}>")))
     }
 }
