@@ -59,40 +59,36 @@ pub struct WireStep {
 /// The steps of an input: set the configuration (or delete it), put the
 /// object, then the generated requests.
 pub fn steps(input: &FuzzInput) -> Vec<WireStep> {
-    let mut out = Vec::with_capacity(input.requests.len() + 2);
-    let step = |kind, method, path, query| WireStep {
-        kind,
-        method,
-        path,
-        query,
-        headers: Vec::new(),
-        body: Bytes::new(),
-        origin: None,
-        requested: None,
-    };
+    let mut out = Vec::new();
+    steps_into(input, &mut out);
+    out
+}
+
+/// [`steps`], written into `out`, whose steps' memory (their header lists)
+/// is reused: a campaign builds a few steps for each of hundreds of
+/// thousands of inputs a second.
+pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
+    let mut w = StepWriter { out, used: 0 };
     // Every execution starts from no configuration, whatever the previous
     // one left (a refused PUT keeps the old configuration).
-    out.push(step("setup-reset", "DELETE", "/", Some("cors")));
+    w.step("setup-reset", "DELETE", "/", Some("cors"));
     if input.config.is_some() {
         // The body (the configuration as XML) and its Content-MD5 are
         // written only when the step goes on the wire: see `wire_form`.
-        let mut s = step("setup", "PUT", "/", Some("cors"));
-        s.headers
+        w.step("setup", "PUT", "/", Some("cors"))
+            .headers
             .push(("Content-Type", Cow::Borrowed("application/xml")));
-        out.push(s);
     }
-    let mut put = step("setup-object", "PUT", OBJECT, None);
-    put.body = Bytes::from_static(b"fuzz");
-    out.push(put);
+    w.step("setup-object", "PUT", OBJECT, None).body = Bytes::from_static(b"fuzz");
     for r in &input.requests {
-        out.push(match r {
+        match r {
             FuzzRequest::Preflight {
                 path,
                 origin,
                 method,
                 headers,
             } => {
-                let mut s = step("preflight", "OPTIONS", path, None);
+                let s = w.step("preflight", "OPTIONS", path, None);
                 for o in origin {
                     s.headers.push(("Origin", o.clone()));
                 }
@@ -106,10 +102,9 @@ pub fn steps(input: &FuzzInput) -> Vec<WireStep> {
                 }
                 s.origin = origin.first().cloned();
                 s.requested = headers.first().cloned();
-                s
             }
             FuzzRequest::Actual { method, origin, .. } => {
-                let mut s = step("actual", method, OBJECT, None);
+                let s = w.step("actual", method, OBJECT, None);
                 if *method == "PUT" {
                     s.body = Bytes::from_static(b"fuzz");
                 }
@@ -117,10 +112,9 @@ pub fn steps(input: &FuzzInput) -> Vec<WireStep> {
                     s.headers.push(("Origin", o.clone()));
                 }
                 s.origin = origin.first().cloned();
-                s
             }
             FuzzRequest::PutCors { body, md5 } => {
-                let mut s = step("put-cors", "PUT", "/", Some("cors"));
+                let s = w.step("put-cors", "PUT", "/", Some("cors"));
                 s.headers
                     .push(("Content-Type", Cow::Borrowed("application/xml")));
                 match md5 {
@@ -130,13 +124,57 @@ pub fn steps(input: &FuzzInput) -> Vec<WireStep> {
                     Md5::Garbage => s.headers.push(("Content-MD5", "not-a-digest".into())),
                 }
                 s.body = body.clone();
-                s
             }
-            FuzzRequest::GetCors => step("get-cors", "GET", "/", Some("cors")),
-            FuzzRequest::DeleteCors => step("delete-cors", "DELETE", "/", Some("cors")),
-        });
+            FuzzRequest::GetCors => {
+                w.step("get-cors", "GET", "/", Some("cors"));
+            }
+            FuzzRequest::DeleteCors => {
+                w.step("delete-cors", "DELETE", "/", Some("cors"));
+            }
+        }
     }
-    out
+    w.out.truncate(w.used);
+}
+
+/// Writes steps over the ones a vector already holds.
+struct StepWriter<'a> {
+    out: &'a mut Vec<WireStep>,
+    used: usize,
+}
+
+impl StepWriter<'_> {
+    /// The next step, emptied: one already there, or a new one.
+    fn step(
+        &mut self,
+        kind: &'static str,
+        method: &'static str,
+        path: &'static str,
+        query: Option<&'static str>,
+    ) -> &mut WireStep {
+        if self.used == self.out.len() {
+            self.out.push(WireStep {
+                kind,
+                method,
+                path,
+                query,
+                headers: Vec::with_capacity(4),
+                body: Bytes::new(),
+                origin: None,
+                requested: None,
+            });
+        }
+        let s = &mut self.out[self.used];
+        self.used += 1;
+        s.kind = kind;
+        s.method = method;
+        s.path = path;
+        s.query = query;
+        s.headers.clear();
+        s.body = Bytes::new();
+        s.origin = None;
+        s.requested = None;
+        s
+    }
 }
 
 /// A step as it goes on the wire: the setup's body and digest filled in.
@@ -306,17 +344,22 @@ impl Executor {
         Ok(())
     }
 
-    /// Execute every step of an input.
-    pub async fn run(&self, input: &FuzzInput, steps: &[WireStep]) -> Result<Vec<Answer>> {
+    /// Execute every step of an input; the answers replace `out`'s.
+    pub async fn run(
+        &self,
+        input: &FuzzInput,
+        steps: &[WireStep],
+        out: &mut Vec<Answer>,
+    ) -> Result<()> {
+        out.clear();
         match self {
-            Executor::Model(profile) => Ok(run_model(*profile, input, steps)),
+            Executor::Model(profile) => run_model(*profile, input, steps, out),
             Executor::InProcess(profile) => {
                 let wire: Vec<WireStep> = steps.iter().map(|s| wire_form(input, s)).collect();
-                Ok(run_in_process(*profile, &wire))
+                out.extend(run_in_process(*profile, &wire));
             }
             Executor::Http(t) => {
                 let session = &t.session;
-                let mut out = Vec::with_capacity(steps.len());
                 for s in steps {
                     let s = &wire_form(input, s);
                     let headers: Vec<(String, String)> = s
@@ -329,9 +372,9 @@ impl Executor {
                         .await?;
                     out.push(Answer::from_observed(s, &o));
                 }
-                Ok(out)
             }
         }
+        Ok(())
     }
 }
 
@@ -378,84 +421,81 @@ fn header<'s>(s: &'s WireStep, name: &str) -> Option<Cow<'s, str>> {
 
 /// Run the steps straight on the model: the same answers the emulator
 /// gives (the emulator only routes to these calls), at in-process speed.
-pub fn run_model(profile: Profile, input: &FuzzInput, steps: &[WireStep]) -> Vec<Answer> {
+pub fn run_model(profile: Profile, input: &FuzzInput, steps: &[WireStep], out: &mut Vec<Answer>) {
     let mut config: Option<Cow<'_, CorsConfiguration>> = None;
-    steps
-        .iter()
-        .map(|s| match s.kind {
-            "setup" => match &input.config {
-                Some(c) => {
-                    // What PUT ?cors with the written configuration checks,
-                    // without writing it: its size, then the configuration
-                    // (the digest is right by construction, and parsing
-                    // what was written gives `c` back: see the
-                    // `xml_roundtrip` fuzz target).
-                    let size = match xml::written_len_bound(c, Profile::Cos) {
-                        n if n <= MAX_BODY_BYTES => Ok(()),
-                        _ => model::check_body_size(xml::written_len(c, Profile::Cos)),
-                    };
-                    match size.and_then(|()| model::validate_config(c, profile)) {
-                        Ok(()) => {
-                            config = Some(Cow::Borrowed(c));
-                            cors_answer(200, None)
-                        }
-                        Err(e) => error_answer(&e),
-                    }
-                }
-                None => {
-                    config = None;
-                    cors_answer(204, None)
-                }
-            },
-            "setup-object" => cors_answer(200, None),
-            "setup-reset" => {
-                config = None;
-                cors_answer(204, None)
-            }
-            "preflight" => {
-                let (o, m, h) = (
-                    header(s, "Origin"),
-                    header(s, "Access-Control-Request-Method"),
-                    header(s, "Access-Control-Request-Headers"),
-                );
-                let q = Preflight {
-                    origin: o.as_deref(),
-                    method: m.as_deref(),
-                    request_headers: h.as_deref(),
+    out.extend(steps.iter().map(|s| match s.kind {
+        "setup" => match &input.config {
+            Some(c) => {
+                // What PUT ?cors with the written configuration checks,
+                // without writing it: its size, then the configuration
+                // (the digest is right by construction, and parsing
+                // what was written gives `c` back: see the
+                // `xml_roundtrip` fuzz target).
+                let size = match xml::written_len_bound(c, Profile::Cos) {
+                    n if n <= MAX_BODY_BYTES => Ok(()),
+                    _ => model::check_body_size(xml::written_len(c, Profile::Cos)),
                 };
-                match model::preflight(config.as_deref(), &q, profile) {
-                    PreflightOutcome::Allowed(h) => cors_answer(200, Some(h)),
-                    PreflightOutcome::Refused(e) => error_answer(&e),
-                }
-            }
-            "actual" => {
-                let o = header(s, "Origin");
-                let h = model::actual_request(config.as_deref(), o.as_deref(), s.method, profile);
-                cors_answer(200, h)
-            }
-            "put-cors" => {
-                let md5 = header(s, "Content-MD5");
-                match model::validate_put(&s.body, md5.as_deref(), profile) {
-                    Ok(c) => {
-                        config = Some(Cow::Owned(c));
+                match size.and_then(|()| model::validate_config(c, profile)) {
+                    Ok(()) => {
+                        config = Some(Cow::Borrowed(c));
                         cors_answer(200, None)
                     }
                     Err(e) => error_answer(&e),
                 }
             }
-            "get-cors" => match &config {
-                Some(c) => Answer {
-                    config: Some(xml::write(c, Profile::Cos)),
-                    ..cors_answer(200, None)
-                },
-                None => error_answer(&ApiError::new(ErrorCode::NoSuchCorsConfiguration, "")),
-            },
-            _ => {
+            None => {
                 config = None;
                 cors_answer(204, None)
             }
-        })
-        .collect()
+        },
+        "setup-object" => cors_answer(200, None),
+        "setup-reset" => {
+            config = None;
+            cors_answer(204, None)
+        }
+        "preflight" => {
+            let (o, m, h) = (
+                header(s, "Origin"),
+                header(s, "Access-Control-Request-Method"),
+                header(s, "Access-Control-Request-Headers"),
+            );
+            let q = Preflight {
+                origin: o.as_deref(),
+                method: m.as_deref(),
+                request_headers: h.as_deref(),
+            };
+            match model::preflight(config.as_deref(), &q, profile) {
+                PreflightOutcome::Allowed(h) => cors_answer(200, Some(h)),
+                PreflightOutcome::Refused(e) => error_answer(&e),
+            }
+        }
+        "actual" => {
+            let o = header(s, "Origin");
+            let h = model::actual_request(config.as_deref(), o.as_deref(), s.method, profile);
+            cors_answer(200, h)
+        }
+        "put-cors" => {
+            let md5 = header(s, "Content-MD5");
+            match model::validate_put(&s.body, md5.as_deref(), profile) {
+                Ok(c) => {
+                    config = Some(Cow::Owned(c));
+                    cors_answer(200, None)
+                }
+                Err(e) => error_answer(&e),
+            }
+        }
+        "get-cors" => match &config {
+            Some(c) => Answer {
+                config: Some(xml::write(c, Profile::Cos)),
+                ..cors_answer(200, None)
+            },
+            None => error_answer(&ApiError::new(ErrorCode::NoSuchCorsConfiguration, "")),
+        },
+        _ => {
+            config = None;
+            cors_answer(204, None)
+        }
+    }));
 }
 
 /// Run the steps on a fresh in-process emulator.

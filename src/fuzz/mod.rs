@@ -141,17 +141,30 @@ struct Pair {
     iteration: std::cell::Cell<u64>,
 }
 
+/// One execution: the input's steps and both targets' answers. Kept from
+/// one execution to the next, so that their memory is reused.
+#[derive(Default)]
+struct Run {
+    steps: Vec<WireStep>,
+    a: Vec<Answer>,
+    b: Vec<Answer>,
+}
+
+impl Run {
+    fn differences(&self) -> Vec<(usize, Signature)> {
+        all_differences(&self.steps, &self.a, &self.b)
+    }
+}
+
 impl Pair {
-    async fn exec(
-        &self,
-        input: &FuzzInput,
-        steps: &[WireStep],
-    ) -> Result<(Vec<Answer>, Vec<Answer>)> {
-        let a = self.a.run(input, steps).await?;
-        let b = self.b.run(input, steps).await?;
+    /// Execute `input` on both targets, into `run`.
+    async fn exec(&self, input: &FuzzInput, run: &mut Run) -> Result<()> {
+        exec::steps_into(input, &mut run.steps);
+        self.a.run(input, &run.steps, &mut run.a).await?;
+        self.b.run(input, &run.steps, &mut run.b).await?;
         // Step 0 is the reset every execution starts with; a working target
         // answers it 204 (or 200), whatever the previous input did.
-        for (name, answers) in [(&self.a_name, &a), (&self.b_name, &b)] {
+        for (name, answers) in [(&self.a_name, &run.a), (&self.b_name, &run.b)] {
             if answers.first().is_some_and(|r| r.status >= 500) {
                 return Err(Wedged {
                     target: name.clone(),
@@ -162,13 +175,13 @@ impl Pair {
         if self.a.keeps_state() || self.b.keeps_state() {
             *self.last.borrow_mut() = Some(Executed {
                 input: input.clone(),
-                steps: steps.to_vec(),
-                a: a.clone(),
-                b: b.clone(),
+                steps: run.steps.clone(),
+                a: run.a.clone(),
+                b: run.b.clone(),
                 iteration: self.iteration.get(),
             });
         }
-        Ok((a, b))
+        Ok(())
     }
 }
 
@@ -186,6 +199,7 @@ async fn shrink(
 ) -> Result<(FuzzInput, Vec<WireStep>, Vec<Answer>, Vec<Answer>)> {
     let mut best = input.clone();
     let mut spent = 0usize;
+    let mut run = Run::default();
     'outer: loop {
         let mut cands = shrink::candidates(&best);
         cands.sort_by_key(shrink::size);
@@ -198,22 +212,21 @@ async fn shrink(
             }
             spent += 1;
             *execs += 1;
-            let steps = exec::steps(&c);
-            let (a, b) = pair.exec(&c, &steps).await?;
-            if all_differences(&steps, &a, &b)
-                .iter()
-                .any(|(_, s)| s == sig)
-            {
+            pair.exec(&c, &mut run).await?;
+            if run.differences().iter().any(|(_, s)| s == sig) {
                 best = c;
                 continue 'outer;
             }
         }
         break;
     }
-    let steps = exec::steps(&best);
-    let (a, b) = pair.exec(&best, &steps).await?;
-    let wire = steps.iter().map(|s| exec::wire_form(&best, s)).collect();
-    Ok((best, wire, a, b))
+    pair.exec(&best, &mut run).await?;
+    let wire = run
+        .steps
+        .iter()
+        .map(|s| exec::wire_form(&best, s))
+        .collect();
+    Ok((best, wire, run.a, run.b))
 }
 
 /// Run a campaign.
@@ -259,6 +272,7 @@ async fn run_loop(
     let started = Instant::now();
     let deadline = opts.time.map(|t| started + t);
     let mut generator = gen::Generator::default();
+    let mut run = Run::default();
     let mut last_progress = Instant::now();
     let mut i = 0u64;
     loop {
@@ -269,9 +283,8 @@ async fn run_loop(
         }
         pair.iteration.set(i);
         let input = generator.input(opts.seed, i);
-        let steps = exec::steps(&input);
-        let (ra, rb) = match pair.exec(&input, &steps).await {
-            Ok(answers) => answers,
+        match pair.exec(&input, &mut run).await {
+            Ok(()) => {}
             Err(e) => {
                 if wedge(pair, opts, e, report).await? {
                     // Go on in a fresh bucket from the next input.
@@ -282,8 +295,8 @@ async fn run_loop(
             }
         };
         report.execs += 1;
-        report.requests += 2 * steps.len() as u64;
-        for (_, sig) in all_differences(&steps, &ra, &rb) {
+        report.requests += 2 * run.steps.len() as u64;
+        for (_, sig) in run.differences() {
             if let Some(f) = report.found.get_mut(&sig) {
                 f.count += 1;
                 continue;
