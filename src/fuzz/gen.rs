@@ -269,10 +269,11 @@ fn fill<T>(
     }
 }
 
-/// A rule, written into one taken from `spare` (an earlier input's) when
-/// there is one, so that its lists' memory is reused.
-fn rule(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> CorsRule {
-    let mut r = spare.pop().unwrap_or_default();
+/// Push a rule onto `rules`, written into one taken from `spare` (an
+/// earlier input's) when there is one, so that its lists' memory is reused.
+fn rule(u: &mut Draws<'_>, rules: &mut Vec<CorsRule>, spare: &mut Vec<CorsRule>) {
+    rules.push(spare.pop().unwrap_or_default());
+    let Some(r) = rules.last_mut() else { return };
     r.id = u.chance(1, 4).then(|| Cow::Owned(garbage(u)));
     fill(u, &mut r.allowed_origins, 3, origin_pattern);
     fill(u, &mut r.allowed_methods, 4, |u| word(u, &METHODS[..5]));
@@ -286,7 +287,6 @@ fn rule(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> CorsRule {
     if r.allowed_methods.is_empty() && u.chance(3, 4) {
         r.allowed_methods.push(word(u, &METHODS[..5]));
     }
-    r
 }
 
 fn one_or_more<T>(u: &mut Draws<'_>, mut f: impl FnMut(&mut Draws<'_>) -> T) -> Vec<T> {
@@ -349,7 +349,7 @@ fn cors_body(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> Bytes {
     let mut c = CorsConfiguration::default();
     c.rules.reserve_exact(n);
     for _ in 0..n {
-        c.rules.push(rule(u, spare));
+        rule(u, &mut c.rules, spare);
     }
     let xml = crate::model::xml::write(&c, crate::model::Profile::Cos);
     spare.append(&mut c.rules);
@@ -461,7 +461,7 @@ impl Generator {
             let mut c = self.configs.pop().unwrap_or_default();
             c.rules.reserve(n);
             for _ in 0..n {
-                c.rules.push(rule(u, &mut self.rules));
+                rule(u, &mut c.rules, &mut self.rules);
             }
             c.response_vary = u.chance(1, 6).then(|| u.chance(1, 2));
             Some(c)
