@@ -8,7 +8,6 @@
 
 use std::borrow::Cow;
 
-use quick_xml::escape::partial_escape as escape;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
@@ -351,6 +350,24 @@ fn escaped_len(value: &str) -> usize {
             .sum::<usize>()
 }
 
+/// Append `value` escaped as quick-xml's `partial_escape` does (`<`, `>`
+/// and `&`; quotes are left, as COS leaves them), without an intermediate
+/// string: most values have nothing to escape and are copied at once.
+fn escape_into(out: &mut String, value: &str) {
+    let mut rest = value;
+    // The three are ASCII: a byte index of one is a character boundary.
+    while let Some(i) = rest.bytes().position(|b| matches!(b, b'<' | b'>' | b'&')) {
+        out.push_str(&rest[..i]);
+        out.push_str(match rest.as_bytes()[i] {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => "&amp;",
+        });
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+}
+
 fn decimal_len(mut n: u64) -> usize {
     let mut digits = 1;
     while n >= 10 {
@@ -364,7 +381,7 @@ fn element(out: &mut String, name: &str, value: &str) {
     out.push('<');
     out.push_str(name);
     out.push('>');
-    out.push_str(&escape(value));
+    escape_into(out, value);
     out.push_str("</");
     out.push_str(name);
     out.push('>');
@@ -422,6 +439,15 @@ mod tests {
         let w = write(&c, Profile::Cos);
         assert!(w.contains("<ID>a&lt;b&amp;\"c\"</ID>"));
         assert_eq!(parse(w.as_bytes()).expect("reparses"), c);
+    }
+
+    #[test]
+    fn escaping_is_quick_xmls_partial_escape() {
+        for v in ["", "plain", "a<b>c&d", "<<&&>>", "\"q\" 'a' 例<", "&amp;"] {
+            let mut out = String::new();
+            escape_into(&mut out, v);
+            assert_eq!(out, quick_xml::escape::partial_escape(v));
+        }
     }
 
     #[test]
