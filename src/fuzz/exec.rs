@@ -50,10 +50,26 @@ pub struct WireStep {
     pub headers: Vec<(&'static str, Text)>,
     /// Always UTF-8 (the generator writes text).
     pub body: Bytes,
-    /// The request's Origin (first), to recognise an echo.
-    pub origin: Option<Text>,
-    /// The request's Access-Control-Request-Headers, to recognise an echo.
-    pub requested: Option<Text>,
+}
+
+impl WireStep {
+    /// The request's Origin (the first), to recognise an echo.
+    pub fn origin(&self) -> Option<&str> {
+        self.first("Origin")
+    }
+
+    /// The request's Access-Control-Request-Headers (the first), to
+    /// recognise an echo.
+    pub fn requested(&self) -> Option<&str> {
+        self.first("Access-Control-Request-Headers")
+    }
+
+    fn first(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_ref())
+    }
 }
 
 /// The steps of an input: set the configuration (or delete it), put the
@@ -100,8 +116,6 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
                     s.headers
                         .push(("Access-Control-Request-Headers", h.clone()));
                 }
-                s.origin = origin.first().cloned();
-                s.requested = headers.first().cloned();
             }
             FuzzRequest::Actual { method, origin, .. } => {
                 let s = w.step("actual", method, OBJECT, None);
@@ -111,7 +125,6 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
                 for o in origin {
                     s.headers.push(("Origin", o.clone()));
                 }
-                s.origin = origin.first().cloned();
             }
             FuzzRequest::PutCors { body, md5 } => {
                 let s = w.step("put-cors", "PUT", "/", Some("cors"));
@@ -159,8 +172,6 @@ impl StepWriter<'_> {
                 query,
                 headers: Vec::with_capacity(4),
                 body: Bytes::new(),
-                origin: None,
-                requested: None,
             });
         }
         let s = &mut self.out[self.used];
@@ -171,8 +182,6 @@ impl StepWriter<'_> {
         s.query = query;
         s.headers.clear();
         s.body = Bytes::new();
-        s.origin = None;
-        s.requested = None;
         s
     }
 }
