@@ -65,7 +65,7 @@ pub fn differences(step: &WireStep, a: &Answer, b: &Answer) -> Vec<Signature> {
         )));
     }
     for (i, name) in super::exec::CORS_HEADERS.into_iter().enumerate() {
-        let (va, vb) = (a.cors[i].as_deref(), b.cors[i].as_deref());
+        let (va, vb) = (a.cors()[i].as_deref(), b.cors()[i].as_deref());
         let same = match (va, vb) {
             (Some(x), Some(y)) => x == y || list_norm(x) == list_norm(y),
             (None, None) => true,

@@ -197,13 +197,21 @@ pub fn wire_form(input: &FuzzInput, s: &WireStep) -> WireStep {
     s
 }
 
+/// The CORS response headers of an answer, as [`CORS_HEADERS`] orders
+/// them: values as received, `None` when absent.
+pub type CorsValues = [Option<Text>; 7];
+
+/// An answer without CORS headers.
+static NO_CORS: CorsValues = [None, None, None, None, None, None, None];
+
 /// What the comparison looks at in one answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub status: u16,
-    /// The CORS headers, as [`CORS_HEADERS`] orders them: values as
-    /// received, `None` when absent.
-    pub cors: [Option<Text>; 7],
+    /// The CORS headers; boxed, and `None` when there is none (most
+    /// answers), so that an answer is small to move and drop. Built with
+    /// [`Answer::with_cors`], which keeps "some" meaning "at least one".
+    cors: Option<Box<CorsValues>>,
     /// The error Code, if the body is an `<Error>`.
     pub code: Option<Text>,
     /// GET ?cors: the configuration read back, written canonically.
@@ -211,12 +219,35 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// An answer with a status and nothing else.
+    pub fn status(status: u16) -> Answer {
+        Answer {
+            status,
+            cors: None,
+            code: None,
+            config: None,
+        }
+    }
+
+    /// This answer with these CORS headers.
+    pub fn with_cors(self, values: CorsValues) -> Answer {
+        Answer {
+            cors: values.iter().any(Option::is_some).then(|| Box::new(values)),
+            ..self
+        }
+    }
+
+    /// The CORS headers, as [`CORS_HEADERS`] orders them.
+    pub fn cors(&self) -> &CorsValues {
+        self.cors.as_deref().unwrap_or(&NO_CORS)
+    }
+
     /// A CORS header's value, by name (one of [`CORS_HEADERS`]).
     pub fn header(&self, name: &str) -> Option<&str> {
         let i = CORS_HEADERS
             .iter()
             .position(|n| n.eq_ignore_ascii_case(name))?;
-        self.cors[i].as_deref()
+        self.cors()[i].as_deref()
     }
 
     pub fn from_observed(step: &WireStep, o: &Observed) -> Answer {
@@ -232,11 +263,11 @@ impl Answer {
             .flatten()
             .map(|c| xml::write(&c, Profile::Cos));
         Answer {
-            status: o.status,
-            cors,
             code,
             config,
+            ..Answer::status(o.status)
         }
+        .with_cors(cors)
     }
 }
 
@@ -389,28 +420,22 @@ impl Executor {
 
 fn error_answer(e: &ApiError) -> Answer {
     Answer {
-        status: e.status(),
-        cors: Default::default(),
         code: Some(Cow::Borrowed(e.code.as_str())),
-        config: None,
+        ..Answer::status(e.status())
     }
 }
 
 fn cors_answer(status: u16, h: Option<CorsHeaders>) -> Answer {
-    let mut cors: [Option<Text>; 7] = Default::default();
-    if let Some(h) = h {
-        for (name, value) in h.into_values() {
-            if let Some(i) = CORS_HEADERS.iter().position(|n| *n == name) {
-                cors[i] = value;
-            }
+    let Some(h) = h else {
+        return Answer::status(status);
+    };
+    let mut cors: CorsValues = Default::default();
+    for (name, value) in h.into_values() {
+        if let Some(i) = CORS_HEADERS.iter().position(|n| *n == name) {
+            cors[i] = value;
         }
     }
-    Answer {
-        status,
-        cors,
-        code: None,
-        config: None,
-    }
+    Answer::status(status).with_cors(cors)
 }
 
 /// A request header's value; repeated headers joined as one (RFC 9110
@@ -585,11 +610,21 @@ mod tests {
 
     #[test]
     fn headers_are_found_by_name_in_any_case() {
-        let mut a = cors_answer(200, None);
-        a.cors[0] = Some(Cow::Borrowed("*"));
+        let mut cors: CorsValues = Default::default();
+        cors[0] = Some(Cow::Borrowed("*"));
+        let a = Answer::status(200).with_cors(cors);
         assert_eq!(a.header("access-control-allow-origin"), Some("*"));
         assert_eq!(a.header("Vary"), None);
         assert_eq!(a.header("X-Other"), None);
+    }
+
+    #[test]
+    fn answers_without_cors_headers_are_equal_however_built() {
+        assert_eq!(
+            Answer::status(200).with_cors(Default::default()),
+            Answer::status(200)
+        );
+        assert_eq!(Answer::status(200).cors(), &NO_CORS);
     }
 
     #[test]

@@ -46,7 +46,7 @@ fn step_of(s: &WireStep, answer: &Answer) -> Step {
     let cors = if s.kind == "setup-reset" {
         &[][..]
     } else {
-        &answer.cors[..]
+        &answer.cors()[..]
     };
     for (name, value) in CORS_HEADERS.into_iter().zip(cors) {
         match value {
