@@ -339,15 +339,12 @@ fn written_len_with(
 /// The length of `value` once escaped as [`write`] escapes it (`<`, `>`
 /// and `&` become `&lt;`, `&gt;` and `&amp;`).
 fn escaped_len(value: &str) -> usize {
-    value.len()
-        + value
-            .bytes()
-            .map(|b| match b {
-                b'<' | b'>' => 3,
-                b'&' => 4,
-                _ => 0,
-            })
-            .sum::<usize>()
+    // Branch-free, so that it vectorises: `<` and `>` add 3, `&` adds 4.
+    let extra: usize = value
+        .bytes()
+        .map(|b| 3 * usize::from(b == b'<' || b == b'>') + 4 * usize::from(b == b'&'))
+        .sum();
+    value.len() + extra
 }
 
 /// Append `value` escaped as quick-xml's `partial_escape` does (`<`, `>`
