@@ -417,19 +417,24 @@ pub fn render(config: &BenchConfig, results: &[Measurement]) -> String {
 /// loopback HTTP (emulator vs emulator), beside a bare hyper request/response
 /// round trip on one keep-alive connection from the same client, all on
 /// one thread as `coscors fuzz` runs.
-pub fn fuzz_speed(seconds: u64) -> Result<String> {
+///
+/// The in-process figure is measured in `rounds` windows (campaigns of
+/// seeds 0, 1, ...), and their median and best are reported: on a shared
+/// machine a window can lose a fifth of its speed to another tenant, and
+/// the spread shows how much did.
+pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
     use crate::fuzz::{campaign, FuzzOptions};
     use crate::target::wire::{WireClient, WireRequest};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let out_dir = std::env::temp_dir().join(format!("coscors-bench-fuzz-{}", std::process::id()));
-    let opts = |a: &str, b: &str| FuzzOptions {
+    let opts = |a: &str, b: &str, seed: u64, time: Duration| FuzzOptions {
         a: a.into(),
         b: b.into(),
         targets_file: None,
-        seed: 0,
-        time: Some(Duration::from_secs(seconds)),
+        seed,
+        time: Some(time),
         iterations: None,
         out: out_dir.clone(),
         shrink_budget: 0,
@@ -437,8 +442,17 @@ pub fn fuzz_speed(seconds: u64) -> Result<String> {
         state_dir: out_dir.join("state"),
         owned: false,
     };
-    let model = rt.block_on(campaign(&opts("model", "model"), |_| {}))?;
-    let http = rt.block_on(campaign(&opts("emulator", "emulator"), |_| {}))?;
+    let rounds = rounds.max(1);
+    let window = Duration::from_secs_f64(seconds as f64 / f64::from(rounds));
+    let mut model = Vec::new();
+    for seed in 0..u64::from(rounds) {
+        let report = rt.block_on(campaign(&opts("model", "model", seed, window), |_| {}))?;
+        model.push(report.rate());
+    }
+    model.sort_by(f64::total_cmp);
+    let (median, best) = (model[model.len() / 2], model[model.len() - 1]);
+    let whole = Duration::from_secs(seconds);
+    let http = rt.block_on(campaign(&opts("emulator", "emulator", 0, whole), |_| {}))?;
     let bare_rate = rt.block_on(async {
         let l = TcpListener::bind("127.0.0.1:0").await?;
         let addr = l.local_addr()?;
@@ -469,13 +483,13 @@ pub fn fuzz_speed(seconds: u64) -> Result<String> {
     let http_rps = http.requests as f64 / http.elapsed.as_secs_f64();
     Ok(format!(
         "machine: {}\nfuzz loop, one thread, {seconds}s each:\n\n\
-         {:<44} {:>12.0} execs/s\n\
+         {:<44} {:>12.0} execs/s  (median of {rounds} windows; best {best:.0})\n\
          {:<44} {:>12.0} execs/s  ({:.0} requests/s)\n\
          {:<44} {:>12.0} round trips/s\n\n\
          loopback requests/s of the fuzz loop vs a bare hyper round trip: {:.2}×\n",
         machine(),
         "model vs model (in process)",
-        model.rate(),
+        median,
         "emulator vs emulator (loopback HTTP)",
         http.rate(),
         http_rps,

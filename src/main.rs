@@ -162,7 +162,8 @@ enum Command {
         /// Measured seconds per server.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
-        /// Interleaved windows the measured seconds are split into.
+        /// Interleaved windows the measured seconds are split into (with
+        /// `--fuzz`: the in-process windows, whose median and best are shown).
         #[arg(long, default_value_t = 5)]
         rounds: u32,
         /// Another server to time: LABEL=http://HOST:PORT/BUCKET (path-style).
@@ -339,7 +340,7 @@ fn real_main() -> Result<ExitCode> {
             fuzz,
         } => {
             if fuzz {
-                print!("{}", coscors::bench::fuzz_speed(seconds)?);
+                print!("{}", coscors::bench::fuzz_speed(seconds, rounds)?);
                 Ok(ExitCode::SUCCESS)
             } else {
                 bench(connections, seconds, rounds, &peers)

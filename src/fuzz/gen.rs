@@ -116,36 +116,62 @@ const EXPOSE: &[&str] = &[
 const MAX_AGES: &[u64] = &[0, 1, 5, 600, 86_400, 31_536_000, 4_294_967_295, u64::MAX];
 const PATHS: &[&str] = &["/", "/exampleobject", "/dir/a.txt", "/%E4%BD%A0", "/a%20b"];
 
-/// Draws from an input's bytes (taken from an `Unstructured`), read from
-/// the front. `Unstructured`'s own `int_in_range`, `choose` and `ratio`
-/// cost a 64-bit division, a generic byte loop and a call each; an input
-/// takes dozens of draws, and they were a fifth of a campaign's time. A
-/// draw here takes one byte (two or three for larger ranges) and scales it
-/// by a multiplication. Past the end of the bytes every draw is 0, the
-/// smallest choice, as `Unstructured` does.
+/// Draws from an input's bytes, read from the front. `Unstructured`'s own
+/// `int_in_range`, `choose` and `ratio` cost a 64-bit division, a generic
+/// byte loop and a call each; an input takes dozens of draws, and they were
+/// a fifth of a campaign's time. A draw here takes one byte (two or three
+/// for larger ranges) and scales it by a multiplication. Past the end of
+/// the bytes every draw is 0, the smallest choice, as `Unstructured` does.
 struct Draws<'a> {
-    data: &'a [u8],
-    /// Bytes drawn so far; past `data.len()` once the input ran out.
+    source: Source<'a>,
+    /// Bytes drawn so far (past the end once the input ran out).
     at: usize,
+}
+
+/// Where draws take their bytes from.
+enum Source<'a> {
+    /// Bytes given: a cargo-fuzz input, through `Unstructured`.
+    Slice(&'a [u8]),
+    /// A campaign iteration's [`seed_bytes`], made eight at a time as
+    /// they are drawn: most inputs take a hundred bytes or so, a few take
+    /// two thousand.
+    Stream { words: SeedWords, word: [u8; 8] },
 }
 
 impl<'a> Draws<'a> {
     fn new(data: &'a [u8]) -> Self {
-        Draws { data, at: 0 }
+        Draws {
+            source: Source::Slice(data),
+            at: 0,
+        }
     }
 
-    /// Did the draws use every byte (or more)? Then a longer input might
-    /// have given a different result.
-    fn ran_out(&self) -> bool {
-        self.at >= self.data.len()
+    /// The draws of iteration `i` of a campaign with `seed`.
+    fn stream(seed: u64, i: u64) -> Self {
+        Draws {
+            source: Source::Stream {
+                words: SeedWords::new(seed, i),
+                word: [0; 8],
+            },
+            at: 0,
+        }
     }
 
     /// The next byte, or 0 past the end.
     #[inline]
     fn byte(&mut self) -> u8 {
-        let b = self.data.get(self.at).copied().unwrap_or(0);
+        let at = self.at;
         self.at += 1;
-        b
+        match &mut self.source {
+            Source::Slice(data) => data.get(at).copied().unwrap_or(0),
+            Source::Stream { .. } if at >= SEED_BYTES => 0,
+            Source::Stream { words, word } => {
+                if at % 8 == 0 {
+                    *word = words.next_word();
+                }
+                word[at % 8]
+            }
+        }
     }
 
     /// A number in `0..n` (`1 <= n <= 2^24`).
@@ -386,39 +412,37 @@ fn cors_body(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> Bytes {
 /// valid input.
 pub const SEED_BYTES: usize = 2048;
 
-/// Most inputs need far fewer bytes: they are generated from this prefix
-/// first, and from all [`SEED_BYTES`] only when it runs out (the same
-/// input either way, since the generator reads bytes from the front only).
-const SEED_PREFIX: usize = 384;
+/// The words of a campaign iteration's bytes (splitmix64).
+struct SeedWords {
+    x: u64,
+}
 
-/// The bytes a rule takes on average (measured: 19; a tenth of rules take
-/// 13 or fewer, a tenth 28 or more). A configuration of more rules than
-/// the prefix has room for at this rate would almost surely run out of it,
-/// and be generated twice: it is generated from all bytes at once. (Only
-/// the speed depends on this: whichever way, the same bytes give the same
-/// input.)
-const RULE_BYTES: usize = 19;
+impl SeedWords {
+    fn new(seed: u64, i: u64) -> Self {
+        SeedWords {
+            x: seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        }
+    }
 
-/// The first `N` bytes iteration `i` of a campaign with `seed` generates
-/// from (a prefix of the longer sequence for any larger `N`).
-pub fn seed_bytes<const N: usize>(seed: u64, i: u64) -> [u8; N] {
-    let mut bytes = [0u8; N];
-    let mut x = seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let mut next = || {
-        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = x;
+    fn next_word(&mut self) -> [u8; 8] {
+        self.x = self.x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.x;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         (z ^ (z >> 31)).to_le_bytes()
-    };
-    // Whole words without a call to `memcpy` each, then the tail.
-    let mut chunks = bytes.chunks_exact_mut(8);
-    for chunk in &mut chunks {
-        chunk.copy_from_slice(&next());
     }
-    let tail = chunks.into_remainder();
-    let n = tail.len();
-    tail.copy_from_slice(&next()[..n]);
+}
+
+/// The first `N` bytes iteration `i` of a campaign with `seed` generates
+/// from (a prefix of the longer sequence for any larger `N`); a campaign
+/// draws them one by one (see `Source::Stream`), and gets the same input.
+pub fn seed_bytes<const N: usize>(seed: u64, i: u64) -> [u8; N] {
+    let mut bytes = [0u8; N];
+    let mut words = SeedWords::new(seed, i);
+    for chunk in bytes.chunks_mut(8) {
+        let n = chunk.len();
+        chunk.copy_from_slice(&words.next_word()[..n]);
+    }
     bytes
 }
 
@@ -442,14 +466,12 @@ impl Generator {
     pub fn generate(&mut self, u: &mut Unstructured<'_>) -> Result<FuzzInput> {
         let data = u.peek_bytes(u.len()).unwrap_or_default();
         let mut d = Draws::new(data);
-        let input = self.generate_from(&mut d, usize::MAX);
+        let input = self.generate_from(&mut d);
         u.bytes(d.at.min(data.len()))?;
-        input
+        Ok(input)
     }
 
-    /// Generate an input, or give up (`NotEnoughData`) as soon as its
-    /// rules are likely to need more than `room` bytes.
-    fn generate_from(&mut self, u: &mut Draws<'_>, room: usize) -> Result<FuzzInput> {
+    fn generate_from(&mut self, u: &mut Draws<'_>) -> FuzzInput {
         let config = if u.chance(1, 8) {
             None
         } else {
@@ -459,9 +481,6 @@ impl Generator {
                 1..=4 => u.within(3, 9),
                 _ => u.within(1, 2),
             };
-            if n.saturating_mul(RULE_BYTES) > room {
-                return Err(arbitrary::Error::NotEnoughData);
-            }
             let mut c = self.configs.pop().unwrap_or_default();
             c.rules.reserve(n);
             for _ in 0..n {
@@ -476,24 +495,13 @@ impl Generator {
         for _ in 0..n {
             requests.push(request(u, &named, &mut self.rules));
         }
-        Ok(FuzzInput { config, requests })
+        FuzzInput { config, requests }
     }
 
-    /// The input for iteration `i` of a campaign with `seed`: deterministic.
+    /// The input for iteration `i` of a campaign with `seed`: deterministic,
+    /// and the one [`Generator::generate`] makes of [`seed_bytes`].
     pub fn input(&mut self, seed: u64, i: u64) -> FuzzInput {
-        let short = seed_bytes::<SEED_PREFIX>(seed, i);
-        let mut d = Draws::new(&short);
-        match self.generate_from(&mut d, SEED_PREFIX) {
-            Ok(input) if !d.ran_out() => return input,
-            Ok(input) => self.recycle(input),
-            Err(_) => {}
-        }
-        let long = seed_bytes::<SEED_BYTES>(seed, i);
-        self.generate_from(&mut Draws::new(&long), usize::MAX)
-            .unwrap_or(FuzzInput {
-                config: None,
-                requests: vec![FuzzRequest::GetCors],
-            })
+        self.generate_from(&mut Draws::stream(seed, i))
     }
 
     /// Give an input back: its memory serves the next ones.
@@ -546,20 +554,35 @@ mod tests {
     }
 
     #[test]
-    fn the_short_prefix_gives_the_same_input_as_all_bytes() {
+    fn the_stream_gives_the_input_of_the_seed_bytes() {
         let long: [u8; SEED_BYTES] = seed_bytes(3, 9);
-        let short: [u8; SEED_PREFIX] = seed_bytes(3, 9);
-        assert_eq!(long[..SEED_PREFIX], short[..]);
+        let short: [u8; 13] = seed_bytes(3, 9);
+        assert_eq!(long[..13], short[..]);
         let mut large = 0;
         for i in 0..2000 {
             let long = seed_bytes::<SEED_BYTES>(5, i);
             let all = FuzzInput::generate(&mut Unstructured::new(&long)).ok();
-            let fast = FuzzInput::for_iteration(5, i);
-            assert_eq!(all.as_ref(), Some(&fast), "iteration {i}");
-            large += usize::from(fast.config.as_ref().is_some_and(|c| c.rules.len() >= 10));
+            let streamed = FuzzInput::for_iteration(5, i);
+            assert_eq!(all.as_ref(), Some(&streamed), "iteration {i}");
+            large += usize::from(
+                streamed
+                    .config
+                    .as_ref()
+                    .is_some_and(|c| c.rules.len() >= 10),
+            );
         }
-        // Inputs too large for the prefix were generated too.
+        // Large inputs (which take many bytes) were generated too.
         assert!(large > 20, "{large}");
+    }
+
+    #[test]
+    fn past_the_end_every_draw_is_zero() {
+        let mut d = Draws::stream(1, 2);
+        let bytes: Vec<u8> = (0..SEED_BYTES).map(|_| d.byte()).collect();
+        assert_eq!(bytes, seed_bytes::<SEED_BYTES>(1, 2));
+        assert_eq!((d.byte(), d.below(200), d.below(70_000)), (0, 0, 0));
+        let mut d = Draws::new(&[255]);
+        assert_eq!((d.below(10), d.below(10)), (9, 0));
     }
 
     #[test]
