@@ -45,6 +45,11 @@ pub enum FuzzRequest {
     PutCors {
         body: Bytes,
         md5: Md5,
+        /// The configuration the body is the written form of (`xml::write`),
+        /// when it is exactly that: the in-process model takes it instead
+        /// of parsing the body, as it does for the setup (HTTP targets get
+        /// the body).
+        written_from: Option<CorsConfiguration>,
     },
     GetCors,
     DeleteCors,
@@ -323,26 +328,24 @@ fn one_or_more<T>(u: &mut Draws<'_>, mut f: impl FnMut(&mut Draws<'_>) -> T) -> 
     }
 }
 
-/// The origins a configuration names literally (no `*`): requests use
-/// them half the time, to be likelier to match.
-fn named_origins(config: Option<&CorsConfiguration>) -> Vec<&Text> {
-    config
-        .iter()
-        .flat_map(|c| c.rules.iter().flat_map(|r| r.allowed_origins.iter()))
-        // A byte loop: origins are short, and `str::contains` pays for a
-        // general search on each.
-        .filter(|o| o.bytes().all(|b| b != b'*'))
-        .collect()
+/// Half the time, an origin one of the rules names (picked by rule, then
+/// among its origins), to be likelier to match; a pattern with a `*`, or
+/// no rule to pick from, gives a generated origin instead.
+fn near_origin(u: &mut Draws<'_>, rules: &[CorsRule]) -> Text {
+    if !rules.is_empty() && u.chance(1, 2) {
+        let origins = &rules[u.below(rules.len())].allowed_origins;
+        if !origins.is_empty() {
+            let o = &origins[u.below(origins.len())];
+            if !o.contains('*') {
+                return o.clone();
+            }
+        }
+    }
+    origin(u)
 }
 
-fn request(u: &mut Draws<'_>, named: &[&Text], spare: &mut Vec<CorsRule>) -> FuzzRequest {
-    let near_origin = |u: &mut Draws<'_>| -> Text {
-        if !named.is_empty() && u.chance(1, 2) {
-            u.pick(named).clone()
-        } else {
-            origin(u)
-        }
-    };
+fn request(u: &mut Draws<'_>, rules: &[CorsRule], spare: &mut Vec<CorsRule>) -> FuzzRequest {
+    let near_origin = |u: &mut Draws<'_>| near_origin(u, rules);
     match u.below(12) {
         0..=6 => FuzzRequest::Preflight {
             path: u.pick(PATHS),
@@ -358,10 +361,14 @@ fn request(u: &mut Draws<'_>, named: &[&Text], spare: &mut Vec<CorsRule>) -> Fuz
             path: u.pick(&PATHS[1..]),
             origin: one_or_more(u, near_origin),
         },
-        9 => FuzzRequest::PutCors {
-            body: cors_body(u, spare),
-            md5: u.pick(&[Md5::None, Md5::Correct, Md5::Wrong, Md5::Garbage]),
-        },
+        9 => {
+            let (body, written_from) = cors_body(u, spare);
+            FuzzRequest::PutCors {
+                body,
+                md5: u.pick(&[Md5::None, Md5::Correct, Md5::Wrong, Md5::Garbage]),
+                written_from,
+            }
+        }
         10 => FuzzRequest::GetCors,
         _ => FuzzRequest::DeleteCors,
     }
@@ -372,7 +379,9 @@ fn request(u: &mut Draws<'_>, named: &[&Text], spare: &mut Vec<CorsRule>) -> Fuz
 /// much as fifty ordinary inputs (written, hashed, and parsed by both
 /// targets), and four sizes need no more than the thousands of times a
 /// minute this still explores them in process.
-fn cors_body(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> Bytes {
+/// The configuration comes with the body when the body is its written
+/// form.
+fn cors_body(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> (Bytes, Option<CorsConfiguration>) {
     let n = u.within(1, 3);
     let mut c = CorsConfiguration::default();
     c.rules.reserve_exact(n);
@@ -380,8 +389,12 @@ fn cors_body(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> Bytes {
         rule(u, &mut c.rules, spare);
     }
     let xml = crate::model::xml::write(&c, crate::model::Profile::Cos);
+    let variant = u.below(512);
+    if variant > 128 {
+        return (Bytes::from(xml), Some(c));
+    }
     spare.append(&mut c.rules);
-    match u.below(512) {
+    let body = match variant {
         0..=63 => {
             // Cut short, on a character boundary.
             let keep = u.below(xml.chars().count() + 1);
@@ -389,7 +402,7 @@ fn cors_body(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> Bytes {
             Bytes::copy_from_slice(&xml.as_bytes()[..end])
         }
         64..=127 => Bytes::from(xml.replace("<CORSRule>", "<CORSRule><Bogus>1</Bogus>")),
-        128 => {
+        _ => {
             // Near the 64 KB limit.
             let target = u.pick(&[65_535usize, 65_536, 65_537, 70_000]);
             let pad = target.saturating_sub(xml.len() + 9);
@@ -403,8 +416,8 @@ fn cors_body(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> Bytes {
             big.extend_from_slice(&xml.as_bytes()[at..]);
             Bytes::from(big)
         }
-        _ => Bytes::from(xml),
-    }
+    };
+    (body, None)
 }
 
 /// How many bytes an input is generated from: enough for a hundred rules;
@@ -489,11 +502,11 @@ impl Generator {
             c.response_vary = u.chance(1, 6).then(|| u.chance(1, 2));
             Some(c)
         };
-        let named = named_origins(config.as_ref());
+        let rules = config.as_ref().map_or(&[][..], |c| &c.rules[..]);
         let n = u.within(1, 4);
         let mut requests = self.requests.pop().unwrap_or_default();
         for _ in 0..n {
-            requests.push(request(u, &named, &mut self.rules));
+            requests.push(request(u, rules, &mut self.rules));
         }
         FuzzInput { config, requests }
     }
@@ -514,7 +527,16 @@ impl Generator {
             }
         }
         let mut requests = input.requests;
-        requests.clear();
+        for r in requests.drain(..) {
+            if let FuzzRequest::PutCors {
+                written_from: Some(mut c),
+                ..
+            } = r
+            {
+                let room = SPARE_RULES.saturating_sub(self.rules.len());
+                self.rules.extend(c.rules.drain(..).take(room));
+            }
+        }
         if self.requests.len() < 4 {
             self.requests.push(requests);
         }

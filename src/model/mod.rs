@@ -23,5 +23,5 @@ pub use glob::wildcard_match;
 pub use profile::Profile;
 pub use validate::{
     check_body_size, check_content_md5, content_md5_of, validate_config, validate_put,
-    MAX_BODY_BYTES,
+    validate_put_written, MAX_BODY_BYTES,
 };
