@@ -1,5 +1,6 @@
 //! The generator: a CORS configuration and a sequence of requests, from
-//! bytes, through `arbitrary::Unstructured`.
+//! bytes: an `arbitrary::Unstructured`'s (cargo-fuzz), or a campaign
+//! iteration's (made as they are drawn; see [`seed_bytes`]).
 //!
 //! Values come from small dictionaries, biased toward where implementations
 //! disagree (a `*` at the start, middle or end of an origin; scheme, port
