@@ -109,7 +109,7 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
     }
     w.step("setup-object", "PUT", OBJECT, None).body = Bytes::from_static(b"fuzz");
     for (i, r) in input.requests.iter().enumerate() {
-        match r {
+        let s = match r {
             FuzzRequest::Preflight {
                 path,
                 origin,
@@ -128,6 +128,7 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
                     s.headers
                         .push(("Access-Control-Request-Headers", h.clone()));
                 }
+                s
             }
             FuzzRequest::Actual { method, origin, .. } => {
                 let s = w.step("actual", method, OBJECT, None);
@@ -137,6 +138,7 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
                 for o in origin {
                     s.headers.push(("Origin", o.clone()));
                 }
+                s
             }
             FuzzRequest::PutCors { body, md5, .. } => {
                 let s = w.step("put-cors", "PUT", "/", Some("cors"));
@@ -149,17 +151,12 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
                     Md5::Garbage => s.headers.push(("Content-MD5", "not-a-digest".into())),
                 }
                 s.body = body.clone();
+                s
             }
-            FuzzRequest::GetCors => {
-                w.step("get-cors", "GET", "/", Some("cors"));
-            }
-            FuzzRequest::DeleteCors => {
-                w.step("delete-cors", "DELETE", "/", Some("cors"));
-            }
-        }
-        if let Some(s) = w.out[..w.used].last_mut() {
-            s.request = Some(i);
-        }
+            FuzzRequest::GetCors => w.step("get-cors", "GET", "/", Some("cors")),
+            FuzzRequest::DeleteCors => w.step("delete-cors", "DELETE", "/", Some("cors")),
+        };
+        s.request = Some(i);
     }
     w.out.truncate(w.used);
 }
@@ -171,7 +168,8 @@ struct StepWriter<'a> {
 }
 
 impl StepWriter<'_> {
-    /// The next step, emptied: one already there, or a new one.
+    /// The next step, new but for the memory of the header list of the
+    /// step it replaces.
     fn step(
         &mut self,
         kind: &'static str,
@@ -179,29 +177,27 @@ impl StepWriter<'_> {
         path: &'static str,
         query: Option<&'static str>,
     ) -> &mut WireStep {
-        if self.used == self.out.len() {
-            self.out.push(WireStep {
-                kind,
-                method,
-                path,
-                query,
-                headers: Vec::with_capacity(4),
-                body: Bytes::new(),
-                request: None,
-                oversize: None,
-            });
+        let mut headers = match self.out.get_mut(self.used) {
+            Some(old) => std::mem::take(&mut old.headers),
+            None => Vec::with_capacity(4),
+        };
+        headers.clear();
+        let step = WireStep {
+            kind,
+            method,
+            path,
+            query,
+            headers,
+            body: Bytes::new(),
+            request: None,
+            oversize: None,
+        };
+        match self.out.get_mut(self.used) {
+            Some(old) => *old = step,
+            None => self.out.push(step),
         }
-        let s = &mut self.out[self.used];
         self.used += 1;
-        s.kind = kind;
-        s.method = method;
-        s.path = path;
-        s.query = query;
-        s.headers.clear();
-        s.body = Bytes::new();
-        s.request = None;
-        s.oversize = None;
-        s
+        &mut self.out[self.used - 1]
     }
 }
 

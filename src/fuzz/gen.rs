@@ -380,6 +380,7 @@ fn request(u: &mut Draws<'_>, rules: &[CorsRule], spare: &mut Vec<CorsRule>) -> 
 /// much as fifty ordinary inputs (written, hashed, and parsed by both
 /// targets), and four sizes need no more than the thousands of times a
 /// minute this still explores them in process.
+///
 /// The configuration comes with the body when the body is its written
 /// form.
 fn cors_body(u: &mut Draws<'_>, spare: &mut Vec<CorsRule>) -> (Bytes, Option<CorsConfiguration>) {
@@ -518,11 +519,16 @@ impl Generator {
         self.generate_from(&mut Draws::stream(seed, i))
     }
 
+    /// Take a configuration's rules as spares, as many as are kept.
+    fn keep_rules(&mut self, c: &mut CorsConfiguration) {
+        let room = SPARE_RULES.saturating_sub(self.rules.len());
+        self.rules.extend(c.rules.drain(..).take(room));
+    }
+
     /// Give an input back: its memory serves the next ones.
     pub fn recycle(&mut self, input: FuzzInput) {
         if let Some(mut c) = input.config {
-            let room = SPARE_RULES.saturating_sub(self.rules.len());
-            self.rules.extend(c.rules.drain(..).take(room));
+            self.keep_rules(&mut c);
             if self.configs.len() < 4 {
                 self.configs.push(c);
             }
@@ -534,8 +540,7 @@ impl Generator {
                 ..
             } = r
             {
-                let room = SPARE_RULES.saturating_sub(self.rules.len());
-                self.rules.extend(c.rules.drain(..).take(room));
+                self.keep_rules(&mut c);
             }
         }
         if self.requests.len() < 4 {

@@ -177,15 +177,9 @@ impl<'a> Parser<'a> {
                     Ok(s) => append(s),
                     Err(e) => return Err(self.err(format!("bad text in <{}>: {e}", lossy(name)))),
                 },
-                Event::CData(c) => match c.into_inner() {
-                    Cow::Borrowed(b) => match std::str::from_utf8(b) {
-                        Ok(s) => append(Cow::Borrowed(s)),
-                        Err(_) => return Err(self.err(format!("<{}> is not UTF-8", lossy(name)))),
-                    },
-                    Cow::Owned(b) => match String::from_utf8(b) {
-                        Ok(s) => append(Cow::Owned(s)),
-                        Err(_) => return Err(self.err(format!("<{}> is not UTF-8", lossy(name)))),
-                    },
+                Event::CData(c) => match c.decode() {
+                    Ok(s) => append(s),
+                    Err(_) => return Err(self.err(format!("<{}> is not UTF-8", lossy(name)))),
                 },
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::End(_) => {
@@ -317,7 +311,7 @@ fn written_len_with(
     for rule in &config.rules {
         n += "<CORSRule>".len() + "</CORSRule>".len();
         n += rule.id.as_ref().map_or(0, |id| element("ID", id));
-        let lists: [(&str, &[super::Text]); 4] = [
+        let lists: [(&str, &[Text]); 4] = [
             ("AllowedOrigin", &rule.allowed_origins),
             ("AllowedMethod", &rule.allowed_methods),
             ("AllowedHeader", &rule.allowed_headers),
@@ -327,7 +321,7 @@ fn written_len_with(
             n += values.iter().map(|v| element(name, v)).sum::<usize>();
         }
         if let Some(age) = rule.max_age_seconds {
-            n += element("MaxAgeSeconds", "") + decimal_len(age);
+            n += element("MaxAgeSeconds", "") + age.checked_ilog10().map_or(1, |d| d as usize + 1);
         }
     }
     if let Some(v) = config.response_vary {
@@ -363,15 +357,6 @@ fn escape_into(out: &mut String, value: &str) {
         rest = &rest[i + 1..];
     }
     out.push_str(rest);
-}
-
-fn decimal_len(mut n: u64) -> usize {
-    let mut digits = 1;
-    while n >= 10 {
-        n /= 10;
-        digits += 1;
-    }
-    digits
 }
 
 fn element(out: &mut String, name: &str, value: &str) {
@@ -436,6 +421,19 @@ mod tests {
         let w = write(&c, Profile::Cos);
         assert!(w.contains("<ID>a&lt;b&amp;\"c\"</ID>"));
         assert_eq!(parse(w.as_bytes()).expect("reparses"), c);
+    }
+
+    #[test]
+    fn cdata_is_text_and_must_be_utf8() {
+        let body = "<CORSConfiguration><CORSRule><AllowedOrigin>a<![CDATA[<b>&]]>c</AllowedOrigin><AllowedMethod><![CDATA[GET]]></AllowedMethod></CORSRule></CORSConfiguration>";
+        let c = parse(body.as_bytes()).expect("parses");
+        assert_eq!(c.rules[0].allowed_origins, ["a<b>&c"]);
+        assert_eq!(c.rules[0].allowed_methods, ["GET"]);
+        let mut bad = body.as_bytes().to_vec();
+        let at = body.find("GET").expect("GET");
+        bad[at] = 0xff;
+        let e = parse(&bad).expect_err("not UTF-8");
+        assert!(e.message.contains("<AllowedMethod> is not UTF-8"), "{e}");
     }
 
     #[test]
