@@ -895,10 +895,22 @@ fn record(
                     continue;
                 };
                 let mut c = case.case.clone();
-                c.source = coscors::case::Source(format!("recorded:{}@{date}", spec.name));
+                c.source = coscors::case::Sources::one(coscors::case::Source(format!(
+                    "recorded:{}@{date}",
+                    spec.name
+                )));
+                // A recording of a real COS bucket settles what it shows;
+                // a recording of anything else says nothing about COS.
+                c.evidence = if spec.profile == coscors::model::Profile::Cos
+                    && !matches!(spec.endpoint, coscors::target::Endpoint::Emulator)
+                {
+                    coscors::case::Evidence::Settled
+                } else {
+                    coscors::case::Evidence::Inferred
+                };
                 c.description = format!(
                     "{} (Recorded from {} on {date}; the case's documented source is {}.)",
-                    c.description, spec.name, case.case.source.0
+                    c.description, spec.name, case.case.source
                 );
                 for (step, s) in c.steps.iter_mut().zip(&o.steps) {
                     if let Some(obs) = &s.observed {

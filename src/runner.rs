@@ -45,6 +45,7 @@ pub struct CaseOutcome {
     pub id: String,
     pub path: std::path::PathBuf,
     pub source: String,
+    pub evidence: crate::case::Evidence,
     pub target: String,
     pub verdict: Verdict,
     pub steps: Vec<StepOutcome>,
@@ -125,7 +126,8 @@ pub async fn run_case(
     let mut outcome = CaseOutcome {
         id: case.id.clone(),
         path: case.path.clone(),
-        source: case.case.source.0.clone(),
+        source: case.case.source.to_string(),
+        evidence: case.case.evidence,
         target: spec.name.clone(),
         verdict: Verdict::Pass,
         steps: Vec::new(),

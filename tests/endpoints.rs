@@ -190,7 +190,7 @@ async fn signed_run_passes_and_leaks_no_secret() {
     let failing = dir.join("failing.yaml");
     std::fs::write(
         &failing,
-        "name: fails on purpose\ndescription: d\nsource: seed:003_026eb4affb8874a1.txt\nsteps:\n  - request: {method: PUT, path: /x, body: hi, headers: {Origin: https://a.example}}\n    expect: {status: 418, headers: {Authorization: shown?}}\n",
+        "name: fails on purpose\ndescription: d\nsource: seed:003_026eb4affb8874a1.txt\nevidence: settled\nsteps:\n  - request: {method: PUT, path: /x, body: hi, headers: {Origin: https://a.example}}\n    expect: {status: 418, headers: {Authorization: shown?}}\n",
     )
     .expect("write case");
     let env = [

@@ -173,6 +173,7 @@ mod tests {
     const GOOD: &str = r#"name: a
 description: d
 source: seed:003_026eb4affb8874a1.txt
+evidence: settled
 bucket:
   cors:
     rules:
@@ -212,7 +213,7 @@ steps:
         let bad = GOOD.replace("      path: /x", "      path: /x\n      bogus: 1");
         let e = error_of(&bad);
         assert!(
-            e.starts_with("cases/t.yaml:13:7: steps[0].request: unknown field `bogus`"),
+            e.starts_with("cases/t.yaml:14:7: steps[0].request: unknown field `bogus`"),
             "{e}"
         );
         assert!(!e.contains("at line"), "{e}");
@@ -222,13 +223,25 @@ steps:
     #[test]
     fn bad_values_are_located() {
         let e = error_of(&GOOD.replace("path: /x", "path: x"));
-        assert!(e.starts_with("cases/t.yaml:12:13:"), "{e}");
+        assert!(e.starts_with("cases/t.yaml:13:13:"), "{e}");
         assert!(e.contains("must start with `/`"), "{e}");
         let e =
             error_of(&GOOD.replace("source: seed:003_026eb4affb8874a1.txt", "source: trust me"));
         assert!(e.starts_with("cases/t.yaml:3:9:"), "{e}");
         let e = error_of(&GOOD.replace("status: 200", "status: ok"));
-        assert!(e.starts_with("cases/t.yaml:17:15:"), "{e}");
+        assert!(e.starts_with("cases/t.yaml:18:15:"), "{e}");
+        let e = error_of(&GOOD.replace("evidence: settled", "evidence: sure"));
+        assert!(e.starts_with("cases/t.yaml:4:11:"), "{e}");
+        let e = error_of(&GOOD.replace("evidence: settled\n", ""));
+        assert!(e.contains("missing field `evidence`"), "{e}");
+        let two = GOOD.replace(
+            "source: seed:003_026eb4affb8874a1.txt",
+            "source: [seed:003_026eb4affb8874a1.txt, 'https://github.com/tencentyun/cos-js-sdk-v5']",
+        );
+        let f = load_str(Path::new("cases/t.yaml"), &two).expect("a list of sources loads");
+        assert_eq!(f.cases[0].case.source.0.len(), 2);
+        let e = error_of(&GOOD.replace("source: seed:003_026eb4affb8874a1.txt", "source: []"));
+        assert!(e.contains("names no source"), "{e}");
         let e = error_of("name: [");
         assert!(e.starts_with("cases/t.yaml:1:"), "{e}");
         let e = error_of(&GOOD.replace(

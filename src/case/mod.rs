@@ -30,8 +30,10 @@ pub struct Case {
     /// Why, in a sentence or two.
     pub description: String,
     /// Who said so: a documentation URL, `seed:<file>[#part]`, or
-    /// `recorded:<target>@<date>`.
-    pub source: Source,
+    /// `recorded:<target>@<date>`; one, or a list of several.
+    pub source: Sources,
+    /// How strongly the sources bear the expectation out.
+    pub evidence: Evidence,
     /// The bucket's state before the steps run.
     #[serde(default)]
     pub bucket: BucketSetup,
@@ -42,7 +44,117 @@ pub struct Case {
     pub steps: Vec<Step>,
 }
 
-/// A case's `source:`.
+/// How strong a case's sources are, strongest first.
+///
+/// `settled`: COS's own page states it, or a test run against real COS
+/// (an official SDK's real-service test, a recording) shows it.
+/// `supported`: a COS source points the same way without stating it.
+/// `inferred`: no COS source speaks; the description says why.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Evidence {
+    Settled,
+    Supported,
+    Inferred,
+}
+
+impl Evidence {
+    pub const ALL: [Evidence; 3] = [Evidence::Settled, Evidence::Supported, Evidence::Inferred];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Evidence::Settled => "settled",
+            Evidence::Supported => "supported",
+            Evidence::Inferred => "inferred",
+        }
+    }
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Evidence {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Evidence::ALL
+            .into_iter()
+            .find(|e| e.name() == s)
+            .ok_or_else(|| format!("{s:?} is not an evidence grade (settled, supported, inferred)"))
+    }
+}
+
+/// A case's `source:`: one source, or a list of them (strongest first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sources(pub Vec<Source>);
+
+impl Sources {
+    pub fn one(s: Source) -> Sources {
+        Sources(vec![s])
+    }
+
+    /// Whether some source is COS's own: a COS page, a seed (COS pages), a
+    /// COS SDK's source or test, a recording of a COS target, or a COS issue
+    /// thread. Only those can raise a grade above `inferred`.
+    pub fn has_cos_source(&self) -> bool {
+        self.0.iter().any(|s| s.is_cos())
+    }
+}
+
+impl fmt::Display for Sources {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        for (i, s) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ; ")?;
+            }
+            f.write_str(&s.0)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Sources {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => one.serialize(s),
+            many => many.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Sources {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Sources;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a source or a list of sources")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Sources, E> {
+                Source::try_from(v.to_string())
+                    .map(Sources::one)
+                    .map_err(E::custom)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Sources, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<Source>()? {
+                    out.push(s);
+                }
+                if out.is_empty() {
+                    return Err(de::Error::custom("source: the list names no source"));
+                }
+                Ok(Sources(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One of a case's sources.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(into = "String")]
 pub struct Source(pub String);
@@ -73,6 +185,23 @@ impl TryFrom<String> for Source {
 impl From<Source> for String {
     fn from(s: Source) -> String {
         s.0
+    }
+}
+
+impl Source {
+    /// See [`Sources::has_cos_source`].
+    pub fn is_cos(&self) -> bool {
+        const COS: [&str; 8] = [
+            "https://www.tencentcloud.com/",
+            "https://intl.cloud.tencent.com/",
+            "https://cloud.tencent.com/",
+            "https://www-sg.tencentcloud.com/",
+            "https://github.com/tencentyun/",
+            "https://github.com/TencentCloud/",
+            "seed:",
+            "recorded:cos",
+        ];
+        COS.iter().any(|p| self.0.starts_with(p))
     }
 }
 
@@ -498,6 +627,33 @@ impl JsonSchema for Source {
             "Who says so: a documentation URL, `seed:<file>[#part]`, or `recorded:<target>@<date>`",
             Some("^(https?://.+|seed:.+|recorded:.+@.+)$"),
         )
+    }
+}
+
+impl JsonSchema for Sources {
+    fn schema_name() -> String {
+        "Sources".into()
+    }
+    fn json_schema(g: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        use schemars::schema::{ArrayValidation, InstanceType, SchemaObject, SubschemaValidation};
+        let list: schemars::schema::Schema = SchemaObject {
+            instance_type: Some(InstanceType::Array.into()),
+            array: Some(Box::new(ArrayValidation {
+                items: Some(g.subschema_for::<Source>().into()),
+                min_items: Some(1),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into();
+        SchemaObject {
+            subschemas: Some(Box::new(SubschemaValidation {
+                any_of: Some(vec![g.subschema_for::<Source>(), list]),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
     }
 }
 

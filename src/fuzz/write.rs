@@ -9,9 +9,10 @@ use anyhow::{Context as _, Result};
 
 use super::compare::Signature;
 use super::exec::{Answer, WireStep, CORS_HEADERS};
+use crate::case::Evidence;
 use crate::case::{
     Body, BucketSetup, Case, CorsSetup, Expect, ExpectError, Headers, Method, Path as CasePath,
-    Request, Source, Step,
+    Request, Source, Sources, Step,
 };
 
 /// Where a signature's case goes.
@@ -100,7 +101,8 @@ pub fn case_text(
                 "Found by `coscors fuzz --a {a_name} --b {b_name} --seed {seed}` at iteration {iteration}, then shrunk: the two differ ({}). This document expects what {name} answered. Untriaged: a person decides which side COS's documentation supports, then moves the case into the suite or a vendor file.",
                 sig.0
             ),
-            source: Source(format!("recorded:{name}@{date}")),
+            source: Sources::one(Source(format!("recorded:{name}@{date}"))),
+            evidence: Evidence::Inferred,
             bucket: BucketSetup {
                 cors: CorsSetup::None,
             },
