@@ -129,6 +129,11 @@ pub fn compare(
         let want = values.join(", ");
         compare_header(&mut c, name, &want, observed, exact);
     }
+    for (name, patterns) in &expect.matching.0 {
+        for pattern in patterns {
+            compare_pattern(&mut c, name, pattern, observed);
+        }
+    }
     for name in &expect.absent {
         let found: Vec<String> = observed
             .all(name)
@@ -222,6 +227,35 @@ fn compare_header(
         }
     }
     c.check(what, want.into(), got, false);
+}
+
+/// A header whose value must match a glob pattern (`matching:`). Header
+/// names compare case-insensitively here: a pattern is for values that
+/// carry a version, not for the name's spelling.
+fn compare_pattern(c: &mut Comparison, name: &str, pattern: &str, observed: &Observed) {
+    let what = format!("header {name}");
+    let want = format!("(matching) {pattern}");
+    let got = observed
+        .all(name)
+        .map(|(_, v)| v)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if got.is_empty() && observed.all(name).next().is_none() {
+        c.check(what, want, "(absent)".into(), false);
+        return;
+    }
+    match glob::Pattern::new(pattern) {
+        Ok(p) => {
+            let ok = p.matches(&got);
+            c.check(what, want, got, ok);
+        }
+        Err(e) => c.check(
+            what,
+            want,
+            format!("{got} (the pattern is invalid: {e})"),
+            false,
+        ),
+    }
 }
 
 /// The children of an `<Error>` body, in order.

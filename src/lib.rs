@@ -5,6 +5,7 @@
 //! [`target`], [`runner`]). See ARCHITECTURE.md for the map.
 
 pub mod bench;
+pub mod bucket_lock;
 pub mod case;
 pub mod diff;
 pub mod emulator;

@@ -31,8 +31,13 @@ struct Cli {
 enum Command {
     /// Run case files against a target and report every difference.
     ///
-    /// Ends with `N passed, N failed` on a line of its own; exits 1 if any
-    /// case failed or could not run, 2 on a usage or load error.
+    /// Each case gets a verdict: conforms (answers as COS), diverges as
+    /// recorded (as the vendor file says), fails (neither), not run (the
+    /// vendor file's reason), or divergence fixed. Ends with the evidence
+    /// grades of the cases run and `N passed, N failed, N skipped` on a line
+    /// of its own, where failed counts *fails* only and skipped *not run*;
+    /// exits 1 if any case fails (or, with --strict, a divergence is fixed),
+    /// 2 on a usage or load error.
     Run {
         /// Case files or directories (searched for *.yaml, `vendors/` skipped).
         #[arg(default_value = "cases")]
@@ -61,6 +66,14 @@ enum Command {
         /// Cases run at once on targets where each case has its own server.
         #[arg(long, default_value_t = 8)]
         jobs: usize,
+        /// Run only cases of this evidence grade: settled, supported or
+        /// inferred (repeat: any of them).
+        #[arg(long, value_parser = clap::value_parser!(coscors::case::Evidence))]
+        evidence: Vec<coscors::case::Evidence>,
+        /// A divergence the target no longer shows fails the run too (keeps
+        /// vendor files true).
+        #[arg(long)]
+        strict: bool,
     },
     /// Print the JSON Schema of the case format (for editors: see README).
     Schema,
@@ -239,6 +252,8 @@ fn real_main() -> Result<ExitCode> {
             i_own_this_bucket,
             filter,
             jobs,
+            evidence,
+            strict,
         } => {
             let specs = target
                 .iter()
@@ -252,8 +267,10 @@ fn real_main() -> Result<ExitCode> {
                 out_dir: out.unwrap_or_else(suite::default_out_dir),
                 owned: i_own_this_bucket,
                 skip: Vec::new(),
+                evidence,
+                divergences: true,
             };
-            run(&specs, &opts, report.as_deref())
+            run(&specs, &opts, report.as_deref(), strict)
         }
         Command::Report { dir, compare } => report_cmd(dir.as_deref(), &compare),
         Command::Schema => {
@@ -273,30 +290,24 @@ fn real_main() -> Result<ExitCode> {
             i_own_this_bucket,
         } => {
             let mut spec = TargetSpec::resolve(&target, targets.as_deref())?;
-            // Recording compares with COS's expectations alone; but a case
-            // the vendor file says not to send (it would break the vendor)
-            // is not sent.
+            // Recording compares with COS's expectations alone, under the
+            // vendor's identity headers; a case the vendor file says not to
+            // send (it would break the vendor) is not sent.
             let root = cases_root(&paths);
-            let skip: Vec<String> = match vendor.as_deref().or(spec.vendor.as_deref()) {
-                Some(v) if coscors::case::vendor::vendor_path(&root, v).exists() => {
-                    coscors::case::load_vendor(&root, v)
-                        .map_err(|e| anyhow::anyhow!("{e}"))?
-                        .into_iter()
-                        .filter(|(_, d)| d.skip)
-                        .map(|(id, _)| id)
-                        .collect()
-                }
-                _ => Vec::new(),
-            };
-            spec.vendor = None;
+            spec.vendor = vendor
+                .clone()
+                .or(spec.vendor.take())
+                .filter(|v| coscors::case::vendor::vendor_path(&root, v).exists());
             let opts = SuiteOptions {
-                cases_root: cases_root(&paths),
+                cases_root: root,
                 paths,
                 filters: filter,
                 jobs: 8,
                 out_dir: suite::default_out_dir(),
                 owned: i_own_this_bucket,
-                skip,
+                skip: Vec::new(),
+                evidence: Vec::new(),
+                divergences: false,
             };
             record(&spec, &opts, vendor.as_deref(), out)
         }
@@ -431,6 +442,7 @@ fn run(
     specs: &[TargetSpec],
     opts: &SuiteOptions,
     report: Option<&std::path::Path>,
+    strict: bool,
 ) -> Result<ExitCode> {
     let progress = std::io::stderr().is_terminal() && specs.len() == 1;
     let rt = runtime()?;
@@ -462,7 +474,8 @@ fn run(
         eprint!("\r\x1b[2K");
     }
     let mut out = std::io::stdout().lock();
-    let (mut passed, mut failed, mut interrupted) = (0usize, 0usize, false);
+    let mut tally = Tally::default();
+    let mut interrupted = false;
     let mut all_outcomes = Vec::new();
     let mut restore_failed = false;
     for (_, spec, o, result) in results {
@@ -470,9 +483,7 @@ fn run(
         for e in &result.load_errors {
             eprintln!("{e}");
         }
-        let (p, f) = print_target(&mut out, &spec, &o, &result, specs.len() > 1)?;
-        passed += p;
-        failed += f;
+        tally.add(&print_target(&mut out, &spec, &o, &result, strict)?);
         interrupted |= result.interrupted;
         restore_failed |= matches!(result.restore, Some(Err(_)));
         all_outcomes.extend(result.outcomes);
@@ -490,33 +501,72 @@ fn run(
         coscors::report::write_all(dir, &results)?;
         writeln!(out, "report written to {}", dir.display())?;
     }
-    writeln!(out, "{passed} passed, {failed} failed")?;
+    // Each case once, whatever the number of targets.
+    let mut grades: std::collections::BTreeMap<&str, coscors::case::Evidence> = Default::default();
+    for o in &all_outcomes {
+        grades.insert(&o.id, o.evidence);
+    }
+    let graded: Vec<String> = coscors::case::Evidence::ALL
+        .iter()
+        .map(|e| format!("{} {e}", grades.values().filter(|g| *g == e).count()))
+        .collect();
+    writeln!(out, "evidence: {}", graded.join(", "))?;
+    writeln!(
+        out,
+        "{} passed, {} failed, {} skipped",
+        tally.passed, tally.failed, tally.skipped
+    )?;
     if interrupted {
         return Ok(ExitCode::from(130));
     }
-    Ok(if failed == 0 && !restore_failed {
+    Ok(if tally.failed == 0 && !restore_failed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
 }
 
-/// Print one target's failures and notes; returns (passed, failed).
+/// What the closing line counts: *fails* (and load errors) as failed,
+/// *not run* as skipped, every other verdict as passed.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.skipped += other.skipped;
+    }
+}
+
+/// Print one target's failures, its verdict counts and scores.
 fn print_target(
     out: &mut impl std::io::Write,
     spec: &TargetSpec,
     opts: &SuiteOptions,
     result: &suite::SuiteResult,
-    several: bool,
-) -> Result<(usize, usize)> {
-    let mut passed = 0usize;
-    let mut failed = result.load_errors.len();
+    strict: bool,
+) -> Result<Tally> {
+    use coscors::runner::Verdict;
+    let mut tally = Tally {
+        failed: result.load_errors.len(),
+        ..Default::default()
+    };
     for o in &result.outcomes {
-        if o.verdict.ok() {
-            passed += 1;
+        if o.verdict.gates(strict) {
+            tally.failed += 1;
+        } else if matches!(o.verdict, Verdict::NotRun(_)) {
+            tally.skipped += 1;
         } else {
-            failed += 1;
-            writeln!(out, "{}", o.report())?;
+            tally.passed += 1;
+        }
+        let report = o.report();
+        if !report.is_empty() {
+            writeln!(out, "{report}")?;
         }
     }
     // Every normalisation that forgave something, counted over all steps.
@@ -534,18 +584,6 @@ fn print_target(
             out,
             "normalised: {} (per case, `exact:` turns any of them off)",
             list.join(", ")
-        )?;
-    }
-    let known = result
-        .outcomes
-        .iter()
-        .filter(|o| matches!(o.verdict, coscors::runner::Verdict::KnownDivergence(_)))
-        .count();
-    if let Some(v) = &spec.vendor {
-        writeln!(
-            out,
-            "known divergences: {known} (as recorded in {})",
-            coscors::case::vendor::vendor_path(&opts.cases_root, v).display()
         )?;
     }
     if result.interrupted {
@@ -567,14 +605,50 @@ fn print_target(
         )?,
         None => {}
     }
-    if several {
-        writeln!(
-            out,
-            "target {}: {passed} passed, {failed} failed\n",
-            spec.name
-        )?;
+    let count = |f: fn(&Verdict) -> bool| result.outcomes.iter().filter(|o| f(&o.verdict)).count();
+    let total = result.outcomes.len();
+    let as_cos = result
+        .outcomes
+        .iter()
+        .filter(|o| o.as_cos == Some(true))
+        .count();
+    let mut line = format!(
+        "target {}: {} conforms, {} diverges as recorded, {} fails, {} not run, {} divergence fixed; answers as COS in {as_cos}/{total} ({:.1}%)",
+        spec.name,
+        count(|v| matches!(v, Verdict::Conforms)),
+        count(|v| matches!(v, Verdict::DivergesAsRecorded(_))),
+        count(|v| matches!(v, Verdict::Fails | Verdict::Error(_))),
+        count(|v| matches!(v, Verdict::NotRun(_))),
+        count(|v| matches!(v, Verdict::DivergenceFixed)),
+        percent(as_cos, total)
+    );
+    if spec.profile == coscors::model::Profile::S3 {
+        let as_s3 = result
+            .outcomes
+            .iter()
+            .filter(|o| o.as_s3 == Some(true))
+            .count();
+        line.push_str(&format!(
+            ", as the s3 profile in {as_s3}/{total} ({:.1}%)",
+            percent(as_s3, total)
+        ));
     }
-    Ok((passed, failed))
+    if let Some(v) = &spec.vendor {
+        line.push_str(&format!(
+            " [records: {}]",
+            coscors::case::vendor::vendor_path(&opts.cases_root, v).display()
+        ));
+    }
+    writeln!(out, "{line}")?;
+    Ok(tally)
+}
+
+fn percent(n: usize, of: usize) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        100.0 * n as f64 / of as f64
+    }
 }
 
 fn report_cmd(dir: Option<&std::path::Path>, compare: &[PathBuf]) -> Result<ExitCode> {
@@ -739,7 +813,7 @@ fn fuzz(opts: &coscors::fuzz::FuzzOptions) -> Result<ExitCode> {
 fn corpus(paths: &[PathBuf], out: &std::path::Path) -> Result<ExitCode> {
     use coscors::case::{Body, CorsSetup};
     use coscors::model::{xml, Profile};
-    let (cases, errors) = suite::load(paths, &[])?;
+    let (cases, errors) = suite::load(paths, &[], &[])?;
     if let Some(e) = errors.first() {
         anyhow::bail!("{e}");
     }
@@ -818,7 +892,7 @@ fn record(
 ) -> Result<ExitCode> {
     use coscors::case::{vendor::vendor_path, Divergence, VendorFile};
     use coscors::record;
-    let (cases, load_errors) = suite::load(&opts.paths, &opts.filters)?;
+    let (cases, load_errors) = suite::load(&opts.paths, &opts.filters, &opts.evidence)?;
     if let Some(e) = load_errors.first() {
         anyhow::bail!("{e}");
     }
@@ -843,7 +917,16 @@ fn record(
                 vendor: name.to_string(),
                 observed: old.observed.clone(),
                 base: None,
+                identity: old.identity.clone(),
                 divergences: Default::default(),
+            };
+            let identity = match &spec.vendor {
+                Some(v) => {
+                    coscors::case::load_records(&opts.cases_root, v)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?
+                        .identity
+                }
+                None => Default::default(),
             };
             if old.observed.is_empty() {
                 file.observed = format!("{}, recorded {date}", spec.name);
@@ -863,7 +946,7 @@ fn record(
                 let reason = prior
                     .map(|d| d.reason.clone())
                     .unwrap_or_else(|| format!("UNTRIAGED: {first}"));
-                if let Some(mut d) = record::divergence_of(case, o, &reason) {
+                if let Some(mut d) = record::divergence_of(case, o, &reason, &identity) {
                     d.link = prior.and_then(|p| p.link.clone());
                     file.divergences.insert(o.id.clone(), d);
                 }

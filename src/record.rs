@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::case::{Divergence, Expect, ExpectError, Headers, LoadedCase};
+use crate::case::{Divergence, Expect, ExpectError, Headers, Identity, LoadedCase};
 use crate::diff::{self, Comparison};
 use crate::model::xml;
 use crate::runner::{CaseOutcome, Verdict};
@@ -47,6 +47,19 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
     }
     e.headers = Headers(present);
     e.absent = absent;
+    // Patterns (identity headers) stay patterns while they hold.
+    for (name, patterns) in &original.matching.0 {
+        if !differs(&format!("header {name}")) {
+            e.matching.0.push((name.clone(), patterns.clone()));
+        } else {
+            let values: Vec<String> = observed.all(name).map(|(_, v)| v.to_string()).collect();
+            if values.is_empty() {
+                e.absent.push(name.clone());
+            } else {
+                e.headers.0.push((name.clone(), vec![values.join(", ")]));
+            }
+        }
+    }
     if original.error.is_some() || observed.status >= 400 {
         if let Some(fields) = diff::parse_error_body(&observed.body) {
             let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
@@ -97,10 +110,16 @@ fn stable_error(e: &str) -> String {
 }
 
 /// The divergence an outcome shows, or `None` if the target answered as the
-/// case expects.
-pub fn divergence_of(case: &LoadedCase, outcome: &CaseOutcome, reason: &str) -> Option<Divergence> {
+/// case expects. The outcome was compared with COS's expectations under the
+/// vendor's `identity`, which the record is written under too.
+pub fn divergence_of(
+    case: &LoadedCase,
+    outcome: &CaseOutcome,
+    reason: &str,
+    identity: &Identity,
+) -> Option<Divergence> {
     match &outcome.verdict {
-        Verdict::Pass => None,
+        Verdict::Conforms | Verdict::NotRun(_) => None,
         Verdict::Error(e) => Some(Divergence {
             reason: reason.to_string(),
             link: None,
@@ -113,7 +132,8 @@ pub fn divergence_of(case: &LoadedCase, outcome: &CaseOutcome, reason: &str) -> 
             for (i, (step, s)) in case.case.steps.iter().zip(&outcome.steps).enumerate() {
                 if let Some(o) = &s.observed {
                     if !s.comparison.passed() {
-                        steps.insert(i + 1, observed_as_expect(&step.expect, o, &s.comparison));
+                        let original = identity.apply(&step.expect);
+                        steps.insert(i + 1, observed_as_expect(&original, o, &s.comparison));
                     }
                 }
             }

@@ -4,26 +4,69 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 
-use crate::case::{CorsSetup, Divergence, Expect, LoadedCase, Step};
+use std::collections::BTreeMap;
+
+use crate::case::{
+    self, CorsSetup, Divergence, Expect, Identity, LoadError, LoadedCase, Step, VendorRecords,
+};
 use crate::diff::{self, Comparison};
 use crate::model::{content_md5_of, xml, Profile};
 use std::sync::Arc;
 
 use crate::target::{Observed, Session, Shared, TargetSpec};
 
-/// How a case ended.
+/// How a case ended on a target, in the words of the verdict table
+/// (README, "Verdicts"): *conforms*, *diverges as recorded*, *fails*,
+/// *not run*, and *divergence fixed*.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    Pass,
-    /// The target differs from COS exactly as its vendor file records.
-    KnownDivergence(String),
+    /// Every step answered as COS does (identity headers aside).
+    Conforms,
+    /// The target differs from COS exactly as its vendor file records; the
+    /// record's reason.
+    DivergesAsRecorded(String),
     /// The vendor file records a divergence, but the target now answers as
     /// COS does: the entry should go.
     DivergenceFixed,
-    /// A step's answer differed from its expectation.
-    Fail,
-    /// The case could not be run (setup failed, the target did not answer).
+    /// A step's answer matched neither COS's expectation nor the vendor's
+    /// record.
+    Fails,
+    /// The case could not be run (setup failed, the target did not answer):
+    /// a failure too.
     Error(String),
+    /// Not sent to the target, for the vendor file's reason.
+    NotRun(String),
+}
+
+impl Verdict {
+    /// The verdict's word, as reports print it.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Conforms => "conforms",
+            Verdict::DivergesAsRecorded(_) => "diverges as recorded",
+            Verdict::DivergenceFixed => "divergence fixed",
+            Verdict::Fails | Verdict::Error(_) => "fails",
+            Verdict::NotRun(_) => "not run",
+        }
+    }
+
+    /// Does this verdict fail the run? Only *fails* does; a fixed divergence
+    /// does too when `strict` (a vendor file must stay true).
+    pub fn gates(&self, strict: bool) -> bool {
+        match self {
+            Verdict::Fails | Verdict::Error(_) => true,
+            Verdict::DivergenceFixed => strict,
+            _ => false,
+        }
+    }
+
+    /// The vendor file's reason, where one applied.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Verdict::DivergesAsRecorded(r) | Verdict::NotRun(r) => Some(r),
+            _ => None,
+        }
+    }
 }
 
 /// One step's result.
@@ -48,31 +91,36 @@ pub struct CaseOutcome {
     pub evidence: crate::case::Evidence,
     pub target: String,
     pub verdict: Verdict,
+    /// Did the target answer every step as COS does (identity headers
+    /// aside)? `None` when the case did not run.
+    pub as_cos: Option<bool>,
+    /// On a target of the `s3` profile: did it answer as the `s3` profile
+    /// expects (`cases/vendors/s3.yaml` over COS's expectations)?
+    pub as_s3: Option<bool>,
+    /// The vendor record that applied to this case, if any: its reason.
+    pub vendor_reason: Option<String>,
     pub steps: Vec<StepOutcome>,
     pub duration: Duration,
 }
 
-impl Verdict {
-    /// Does this verdict let the run pass?
-    pub fn ok(&self) -> bool {
-        matches!(self, Verdict::Pass | Verdict::KnownDivergence(_))
-    }
-}
-
 impl CaseOutcome {
     /// A readable account of what went wrong, with the diff of each failing
-    /// step; empty for a pass.
+    /// step against what was expected of this target (the vendor's record
+    /// where one applied, with its reason); empty when nothing went wrong.
     pub fn report(&self) -> String {
         let mut out = String::new();
         match &self.verdict {
-            Verdict::Pass | Verdict::KnownDivergence(_) => return out,
+            Verdict::Conforms | Verdict::DivergesAsRecorded(_) | Verdict::NotRun(_) => return out,
             Verdict::DivergenceFixed => {
                 out.push_str(&format!(
-                    "{} on {}: DIVERGENCE FIXED: the target now answers as the case expects; remove the case from the vendor file\n  file: {}\n",
+                    "{} on {}: DIVERGENCE FIXED: the target now answers as COS does; remove the case from the vendor file\n  file: {}\n",
                     self.id,
                     self.target,
                     self.path.display()
                 ));
+                if let Some(r) = &self.vendor_reason {
+                    out.push_str(&format!("  the record said: {r}\n"));
+                }
                 return out;
             }
             Verdict::Error(e) => {
@@ -84,7 +132,7 @@ impl CaseOutcome {
                     self.source
                 ));
             }
-            Verdict::Fail => {
+            Verdict::Fails => {
                 out.push_str(&format!(
                     "{} on {}: FAILED\n  file: {}\n  source: {}\n",
                     self.id,
@@ -92,6 +140,11 @@ impl CaseOutcome {
                     self.path.display(),
                     self.source
                 ));
+                if let Some(r) = &self.vendor_reason {
+                    out.push_str(&format!(
+                        "  the vendor's record for this case: {r}\n  (steps marked `as recorded` are compared with that record, the others with COS's expectation)\n"
+                    ));
+                }
             }
         }
         for (i, s) in self.steps.iter().enumerate() {
@@ -103,7 +156,16 @@ impl CaseOutcome {
                 .as_deref()
                 .map(|l| format!(" ({l})"))
                 .unwrap_or_default();
-            out.push_str(&format!("  step {}{label}: {}\n", i + 1, s.request_line));
+            let against = if s.vs_cos.is_some() {
+                " [expected: as recorded for the vendor]"
+            } else {
+                " [expected: as COS]"
+            };
+            out.push_str(&format!(
+                "  step {}{label}: {}{against}\n",
+                i + 1,
+                s.request_line
+            ));
             for line in s.comparison.render().lines() {
                 out.push_str("    ");
                 out.push_str(line);
@@ -114,76 +176,174 @@ impl CaseOutcome {
     }
 }
 
-/// Run one case on a target, with the vendor's recorded divergence for it,
-/// if any.
+/// What a case is held to on one target besides its own (COS)
+/// expectations: the target vendor's record and identity, and the `s3`
+/// profile's record (for the score against S3).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Records<'a> {
+    /// The target's vendor record for this case.
+    pub vendor: Option<&'a Divergence>,
+    /// The vendor's identity headers.
+    pub identity: Option<&'a Identity>,
+    /// On a target of the `s3` profile: the `s3` vendor file's record for
+    /// this case (`None` there means S3 answers as COS does).
+    pub s3: Option<&'a Divergence>,
+    /// Whether the target is of the `s3` profile (so `as_s3` is computed).
+    pub s3_profile: bool,
+}
+
+/// A target's records, loaded once per run.
+#[derive(Debug, Clone, Default)]
+pub struct TargetRecords {
+    /// The target vendor's divergences and identity (empty without one).
+    pub vendor: VendorRecords,
+    /// On a target of the `s3` profile, the `s3` vendor file's divergences.
+    pub s3: Option<BTreeMap<String, Divergence>>,
+}
+
+impl TargetRecords {
+    /// Load what applies to `spec`. With `divergences` false (recording),
+    /// only the vendor's identity and `skip` entries are kept: the run is
+    /// compared with COS's expectations alone.
+    pub fn load(
+        cases_root: &std::path::Path,
+        spec: &TargetSpec,
+        divergences: bool,
+    ) -> Result<TargetRecords, LoadError> {
+        let mut vendor = match &spec.vendor {
+            Some(v) => case::load_records(cases_root, v)?,
+            None => VendorRecords::default(),
+        };
+        if !divergences {
+            vendor.divergences.retain(|_, d| d.skip);
+        }
+        let s3 = if spec.profile == Profile::S3 {
+            let path = case::vendor::vendor_path(cases_root, "s3");
+            if path.exists() {
+                Some(case::load_vendor(cases_root, "s3")?)
+            } else {
+                Some(BTreeMap::new())
+            }
+        } else {
+            None
+        };
+        Ok(TargetRecords { vendor, s3 })
+    }
+
+    /// The records that apply to case `id`.
+    pub fn for_case(&self, id: &str) -> Records<'_> {
+        Records {
+            vendor: self.vendor.divergences.get(id),
+            identity: (!self.vendor.identity.is_empty()).then_some(&self.vendor.identity),
+            s3: self.s3.as_ref().and_then(|m| m.get(id)),
+            s3_profile: self.s3.is_some(),
+        }
+    }
+}
+
+/// Run one case on a target, held to its records.
 pub async fn run_case(
     spec: &TargetSpec,
     shared: &Arc<Shared>,
     case: &LoadedCase,
-    divergence: Option<&Divergence>,
+    records: Records<'_>,
 ) -> CaseOutcome {
     let started = Instant::now();
+    let divergence = records.vendor;
     let mut outcome = CaseOutcome {
         id: case.id.clone(),
         path: case.path.clone(),
         source: case.case.source.to_string(),
         evidence: case.case.evidence,
         target: spec.name.clone(),
-        verdict: Verdict::Pass,
+        verdict: Verdict::Conforms,
+        as_cos: None,
+        as_s3: None,
+        vendor_reason: divergence.map(|d| d.reason.clone()),
         steps: Vec::new(),
         duration: Duration::ZERO,
     };
     if let Some(d) = divergence.filter(|d| d.skip) {
-        outcome.verdict = Verdict::KnownDivergence(format!("not run: {}", d.reason));
+        outcome.verdict = Verdict::NotRun(d.reason.clone());
         return outcome;
     }
-    // Steps compared with the vendor's expectation; `as_cos` records whether
-    // each also met the case's own (COS) expectation.
-    let mut as_cos = true;
+    // Each step is compared with what applies to this target (the vendor's
+    // record where it has one for the step, else COS's expectation); beside
+    // that, whether it also met COS's expectation and the s3 profile's.
+    let (mut as_cos, mut as_s3, mut all_met) = (true, true, true);
     let result = async {
         let session = Session::open(spec, shared).await?;
         setup(&session, case).await?;
         for (i, step) in case.case.steps.iter().enumerate() {
-            let vendor_expect = divergence.and_then(|d| d.steps.get(&(i + 1)));
-            let (s, cos_ok) = run_step(&session, step, vendor_expect, case).await?;
-            as_cos &= cos_ok;
-            let failed = !s.comparison.passed();
-            outcome.steps.push(s);
-            if failed {
-                outcome.verdict = Verdict::Fail;
-            }
+            let n = i + 1;
+            let expect = Expectations {
+                vendor: divergence.and_then(|d| d.steps.get(&n)),
+                s3: records
+                    .s3_profile
+                    .then(|| records.s3.and_then(|d| d.steps.get(&n)))
+                    .map(|e| e.unwrap_or(&step.expect)),
+                identity: records.identity,
+            };
+            let r = run_step(&session, step, expect, case).await?;
+            as_cos &= r.cos_ok;
+            as_s3 &= r.s3_ok.unwrap_or(true);
+            all_met &= r.outcome.comparison.passed();
+            outcome.steps.push(r.outcome);
         }
         anyhow::Ok(())
     }
     .await;
+    let error_matches = |d: Option<&Divergence>, e: &anyhow::Error| {
+        d.and_then(|d| d.error.as_deref())
+            .is_some_and(|t| format!("{e:#}").contains(t))
+    };
+    if records.s3_profile {
+        outcome.as_s3 = Some(match &result {
+            Err(e) => error_matches(records.s3, e),
+            Ok(()) => as_s3 && records.s3.is_none_or(|d| d.error.is_none()),
+        });
+    }
     outcome.verdict = match (result, divergence) {
-        (Err(e), Some(d))
-            if d.error
-                .as_deref()
-                .is_some_and(|t| format!("{e:#}").contains(t)) =>
-        {
-            Verdict::KnownDivergence(d.reason.clone())
+        (Err(e), d) if error_matches(d, &e) => {
+            outcome.as_cos = Some(false);
+            Verdict::DivergesAsRecorded(d.map(|d| d.reason.clone()).unwrap_or_default())
         }
         (Err(e), _) => Verdict::Error(format!("{e:#}")),
-        (Ok(()), Some(d)) if d.error.is_some() => {
-            if as_cos {
-                Verdict::DivergenceFixed
-            } else {
-                Verdict::Fail
+        (Ok(()), d) => {
+            outcome.as_cos = Some(as_cos);
+            match d {
+                None if all_met => Verdict::Conforms,
+                None => Verdict::Fails,
+                // The record expected an error (or a difference) and the
+                // target now answers as COS does.
+                Some(_) if as_cos => Verdict::DivergenceFixed,
+                Some(d) if d.error.is_none() && all_met => {
+                    Verdict::DivergesAsRecorded(d.reason.clone())
+                }
+                Some(_) => Verdict::Fails,
             }
         }
-        (Ok(()), Some(d)) => match outcome.verdict {
-            Verdict::Pass if d.steps.is_empty() || !as_cos => {
-                Verdict::KnownDivergence(d.reason.clone())
-            }
-            Verdict::Pass => Verdict::DivergenceFixed,
-            _ if as_cos => Verdict::DivergenceFixed,
-            v => v,
-        },
-        (Ok(()), None) => outcome.verdict,
     };
     outcome.duration = started.elapsed();
     outcome
+}
+
+/// What one step is held to, besides its own expectation.
+#[derive(Clone, Copy)]
+struct Expectations<'a> {
+    /// The vendor's record for this step.
+    vendor: Option<&'a Expect>,
+    /// The s3 profile's expectation for this step (its record, or COS's),
+    /// on targets of that profile.
+    s3: Option<&'a Expect>,
+    identity: Option<&'a Identity>,
+}
+
+/// One step's result with how it compared with COS and with the s3 profile.
+struct StepResult {
+    outcome: StepOutcome,
+    cos_ok: bool,
+    s3_ok: Option<bool>,
 }
 
 /// Put the bucket in the case's starting state.
@@ -226,9 +386,9 @@ async fn setup(session: &Session, case: &LoadedCase) -> Result<()> {
 async fn run_step(
     session: &Session,
     step: &Step,
-    vendor_expect: Option<&Expect>,
+    expect: Expectations<'_>,
     case: &LoadedCase,
-) -> Result<(StepOutcome, bool)> {
+) -> Result<StepResult> {
     let req = &step.request;
     let body = req.body.as_ref().map(|b| b.bytes()).unwrap_or_default();
     let mut headers: Vec<(String, String)> = req
@@ -253,7 +413,10 @@ async fn run_step(
         )
         .await?;
     let for_target = |e: &Expect| {
-        let mut e = e.clone();
+        let mut e = match expect.identity {
+            Some(id) => id.apply(e),
+            None => e.clone(),
+        };
         if let Some(err) = e.error.as_mut() {
             if let Some(r) = err.resource.as_mut() {
                 *r = session.expected_resource(r);
@@ -261,17 +424,16 @@ async fn run_step(
         }
         e
     };
-    let cos = diff::compare(&for_target(&step.expect), &observed, &case.case.exact);
+    let compare = |e: &Expect| diff::compare(&for_target(e), &observed, &case.case.exact);
+    let cos = compare(&step.expect);
     let cos_ok = cos.passed();
-    let (comparison, vs_cos) = match vendor_expect {
-        Some(v) => (
-            diff::compare(&for_target(v), &observed, &case.case.exact),
-            Some(cos),
-        ),
+    let s3_ok = expect.s3.map(|e| compare(e).passed());
+    let (comparison, vs_cos) = match expect.vendor {
+        Some(v) => (compare(v), Some(cos)),
         None => (cos, None),
     };
-    Ok((
-        StepOutcome {
+    Ok(StepResult {
+        outcome: StepOutcome {
             request_line,
             label: step.name.clone(),
             observed: Some(observed),
@@ -279,5 +441,6 @@ async fn run_step(
             vs_cos,
         },
         cos_ok,
-    ))
+        s3_ok,
+    })
 }

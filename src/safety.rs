@@ -101,3 +101,20 @@ pub async fn restore(session: &Session, saved: &Saved) -> Result<()> {
         }
     }
 }
+
+/// The configuration an earlier process of the same run saved into
+/// `out_dir`, if any (see [`save`] for the files).
+pub fn load_saved(out_dir: &Path) -> Result<Option<Saved>> {
+    let xml = out_dir.join("saved-cors.xml");
+    if xml.exists() {
+        let body = std::fs::read(&xml).with_context(|| format!("reading {}", xml.display()))?;
+        return Ok(Some(Saved::Config(body)));
+    }
+    if out_dir.join("saved-cors.none").exists() {
+        return Ok(Some(Saved::NoConfig));
+    }
+    if out_dir.join("saved-cors.unknown").exists() {
+        return Ok(Some(Saved::Unknown));
+    }
+    Ok(None)
+}

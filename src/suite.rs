@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 
-use std::collections::BTreeMap;
-
-use crate::case::{self, Divergence, LoadError, LoadedCase};
-use crate::runner::{self, CaseOutcome};
+use crate::bucket_lock::BucketLock;
+use crate::case::{self, Evidence, LoadError, LoadedCase};
+use crate::runner::{self, CaseOutcome, TargetRecords};
 use crate::safety;
 use crate::target::{Session, Shared, TargetSpec};
 
@@ -26,9 +25,14 @@ pub struct SuiteOptions {
     pub out_dir: PathBuf,
     /// Run even if the bucket's configuration cannot be read.
     pub owned: bool,
-    /// Case ids never sent to the target (a vendor file's `skip` entries,
-    /// when recording without the vendor file).
+    /// Case ids never sent to the target.
     pub skip: Vec<String>,
+    /// Run only cases of these evidence grades (all when empty).
+    pub evidence: Vec<Evidence>,
+    /// Hold the target to its vendor file's divergences (false when
+    /// recording: COS's expectations alone, with the vendor's identity and
+    /// `skip` entries).
+    pub divergences: bool,
 }
 
 /// How a run ended.
@@ -45,7 +49,11 @@ pub struct SuiteResult {
 }
 
 /// Load every case under `paths`, keeping load errors apart.
-pub fn load(paths: &[PathBuf], filters: &[String]) -> Result<(Vec<LoadedCase>, Vec<LoadError>)> {
+pub fn load(
+    paths: &[PathBuf],
+    filters: &[String],
+    evidence: &[Evidence],
+) -> Result<(Vec<LoadedCase>, Vec<LoadError>)> {
     let files = case::discover(paths).context("finding case files")?;
     let mut cases = Vec::new();
     let mut errors = Vec::new();
@@ -57,6 +65,9 @@ pub fn load(paths: &[PathBuf], filters: &[String]) -> Result<(Vec<LoadedCase>, V
     }
     if !filters.is_empty() {
         cases.retain(|c| filters.iter().any(|f| c.id.contains(f.as_str())));
+    }
+    if !evidence.is_empty() {
+        cases.retain(|c| evidence.contains(&c.case.evidence));
     }
     Ok((cases, errors))
 }
@@ -83,13 +94,13 @@ pub async fn run(
     opts: &SuiteOptions,
     mut progress: impl FnMut(usize, usize, &CaseOutcome),
 ) -> Result<SuiteResult> {
-    let (mut cases, load_errors) = load(&opts.paths, &opts.filters)?;
+    let (mut cases, load_errors) = load(&opts.paths, &opts.filters, &opts.evidence)?;
     cases.retain(|c| !opts.skip.contains(&c.id));
     let shared = Shared::new(spec)?;
-    let divergences: Arc<BTreeMap<String, Divergence>> = Arc::new(match &spec.vendor {
-        Some(v) => case::load_vendor(&opts.cases_root, v).map_err(|e| anyhow::anyhow!("{e}"))?,
-        None => BTreeMap::new(),
-    });
+    let records = Arc::new(
+        TargetRecords::load(&opts.cases_root, spec, opts.divergences)
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    );
     let total = cases.len();
     let mut result = SuiteResult {
         outcomes: Vec::with_capacity(total),
@@ -102,17 +113,13 @@ pub async fn run(
         let sem = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
         let mut set = tokio::task::JoinSet::new();
         for (i, c) in cases.into_iter().enumerate() {
-            let (spec, sem, shared, div) = (
-                spec.clone(),
-                sem.clone(),
-                shared.clone(),
-                divergences.clone(),
-            );
+            let (spec, sem, shared, records) =
+                (spec.clone(), sem.clone(), shared.clone(), records.clone());
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
                 (
                     i,
-                    runner::run_case(&spec, &shared, &c, div.get(&c.id)).await,
+                    runner::run_case(&spec, &shared, &c, records.for_case(&c.id)).await,
                 )
             });
         }
@@ -127,7 +134,13 @@ pub async fn run(
         return Ok(result);
     }
 
-    // A shared bucket: save, run one case at a time, restore whatever happens.
+    // A shared bucket: hold it against other processes (another run, or
+    // `cargo nextest`), save, run one case at a time, restore whatever
+    // happens.
+    let lock_spec = spec.clone();
+    let _lock = tokio::task::spawn_blocking(move || BucketLock::acquire(&lock_spec))
+        .await
+        .context("waiting for the bucket lock")??;
     let control = Session::open(spec, &shared).await?;
     if spec.create_bucket {
         // 409 (it exists) is fine.
@@ -136,7 +149,7 @@ pub async fn run(
     let saved = safety::save(&control, &opts.out_dir, opts.owned).await?;
     let run_all = async {
         for c in &cases {
-            let outcome = runner::run_case(spec, &shared, c, divergences.get(&c.id)).await;
+            let outcome = runner::run_case(spec, &shared, c, records.for_case(&c.id)).await;
             progress(result.outcomes.len() + 1, total, &outcome);
             result.outcomes.push(outcome);
         }

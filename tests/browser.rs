@@ -193,7 +193,7 @@ fn chromium_agrees_with_every_verdict() {
     let (mut allowed, mut preflighted) = (0, 0);
     for (r, (label, _, method, headers)) in results.iter().zip(&items) {
         let n = r["n"].as_u64().unwrap_or(0) as usize;
-        let credentials = if n % 2 == 0 {
+        let credentials = if n.is_multiple_of(2) {
             Credentials::Include
         } else {
             Credentials::Omit

@@ -1,19 +1,31 @@
 //! Every case under `cases/` as a test (libtest-mimic), named after its id,
 //! so that `cargo test preflight` and `cargo nextest run` filter and list
 //! them. The target is the embedded emulator unless `COSCORS_TARGET` names
-//! another; a target where cases share a bucket runs them one at a time.
+//! another (the targets file from `COSCORS_TARGETS`).
+//!
+//! A test passes unless its case *fails* (answers neither as COS nor as the
+//! vendor file records), as `coscors run` counts. On a target where cases
+//! share a bucket, every process (nextest runs one per test) holds the
+//! bucket's cross-process lock while it talks to it; the bucket's
+//! configuration is saved once per run (the first process of a nextest run
+//! saves it, the others find it) and put back by each process before it
+//! lets the lock go. `COSCORS_VERDICTS=DIR` writes each case's verdict to
+//! `DIR/<target>/<case id>.verdict`, to compare with `coscors run`.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use coscors::bucket_lock::{self, BucketLock};
 use coscors::case;
-use coscors::runner::run_case;
+use coscors::runner::{run_case, TargetRecords};
 use coscors::target::{Shared, TargetSpec};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
     let args = Arguments::from_args();
     let target = std::env::var("COSCORS_TARGET").unwrap_or_else(|_| "emulator".to_string());
+    let strict = std::env::var("COSCORS_STRICT").as_deref() == Ok("1");
+    let verdicts = std::env::var_os("COSCORS_VERDICTS").map(PathBuf::from);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("cases");
     let mut trials = Vec::new();
     let spec = match TargetSpec::resolve(&target, None) {
@@ -32,18 +44,15 @@ fn main() {
             libtest_mimic::run(&args, trials).exit();
         }
     };
-    let divergences = Arc::new(match &spec.vendor {
-        Some(v) => match coscors::case::load_vendor(&root, v) {
-            Ok(d) => d,
-            Err(e) => {
-                let msg = e.to_string();
-                trials.push(Trial::test("vendor-file", move || Err(Failed::from(msg))));
-                Default::default()
-            }
-        },
-        None => Default::default(),
+    let records = Arc::new(match TargetRecords::load(&root, &spec, true) {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = e.to_string();
+            trials.push(Trial::test("vendor-file", move || Err(Failed::from(msg))));
+            TargetRecords::default()
+        }
     });
-    // One lock for targets where cases share a bucket.
+    // Cases of one process that share a bucket run one at a time.
     let lock = Arc::new(Mutex::new(()));
     let files = case::discover(std::slice::from_ref(&root)).unwrap_or_default();
     if files.is_empty() {
@@ -60,11 +69,12 @@ fn main() {
             }
             Ok(file) => {
                 for c in file.cases {
-                    let (spec, shared, lock, div) = (
+                    let (spec, shared, lock, records, verdicts) = (
                         spec.clone(),
                         shared.clone(),
                         lock.clone(),
-                        divergences.clone(),
+                        records.clone(),
+                        verdicts.clone(),
                     );
                     let id = c.id.clone();
                     trials.push(Trial::test(id, move || {
@@ -74,35 +84,31 @@ fn main() {
                             .enable_all()
                             .build()
                             .map_err(|e| Failed::from(format!("tokio runtime: {e}")))?;
-                        let outcome = rt.block_on(run_case(&spec, &shared, &c, div.get(&c.id)));
-                        if outcome.verdict.ok() {
-                            Ok(())
-                        } else {
+                        let outcome =
+                            rt.block_on(run_case(&spec, &shared, &c, records.for_case(&c.id)));
+                        if let Some(dir) = &verdicts {
+                            write_verdict(dir, &spec.name, &c.id, outcome.verdict.word())
+                                .map_err(|e| Failed::from(format!("{e:#}")))?;
+                        }
+                        if outcome.verdict.gates(strict) {
                             Err(Failed::from(outcome.report()))
+                        } else {
+                            Ok(())
                         }
                     }));
                 }
             }
         }
     }
-    // On a shared bucket: save its CORS configuration first, put it back and
-    // delete what the tests wrote afterwards (as `coscors run` does).
-    let guard = if spec.isolated() || args.list {
+    // On a shared bucket: hold it (across processes), save its CORS
+    // configuration once per run, put it back and delete what the tests
+    // wrote before letting it go (as `coscors run` does).
+    let runs_a_case = !args.list && !trials.is_empty();
+    let guard = if spec.isolated() || !runs_a_case {
         None
     } else {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        let saved = rt.block_on(async {
-            let control = coscors::target::Session::open(&spec, &shared).await?;
-            let out = coscors::suite::default_out_dir();
-            let owned = std::env::var("COSCORS_I_OWN_THIS_BUCKET").as_deref() == Ok("1");
-            let saved = coscors::safety::save(&control, &out, owned).await?;
-            anyhow::Ok((control, saved))
-        });
-        match saved {
-            Ok(s) => Some((rt, s)),
+        match hold_bucket(&spec, &shared) {
+            Ok(g) => Some(g),
             Err(e) => {
                 eprintln!("coscors: {e:#}");
                 std::process::exit(2);
@@ -110,7 +116,7 @@ fn main() {
         }
     };
     let conclusion = libtest_mimic::run(&args, trials);
-    if let Some((rt, (control, saved))) = guard {
+    if let Some((rt, control, saved, _lock)) = guard {
         let leftover = rt.block_on(control.cleanup());
         if !leftover.is_empty() {
             eprintln!("coscors: could not delete {leftover:?}");
@@ -121,4 +127,46 @@ fn main() {
         }
     }
     conclusion.exit();
+}
+
+type Held = (
+    tokio::runtime::Runtime,
+    coscors::target::Session,
+    coscors::safety::Saved,
+    BucketLock,
+);
+
+/// Take the bucket's lock, then find this run's saved configuration or
+/// save it.
+fn hold_bucket(spec: &TargetSpec, shared: &Arc<Shared>) -> anyhow::Result<Held> {
+    let lock = BucketLock::acquire(spec)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let dir = bucket_lock::run_dir(spec);
+    let (control, saved) = rt.block_on(async {
+        let control = coscors::target::Session::open(spec, shared).await?;
+        if spec.create_bucket {
+            // 409 (it exists) is fine.
+            let _ = control.send("PUT", "/", None, &[], Vec::new()).await;
+        }
+        let saved = match coscors::safety::load_saved(&dir)? {
+            Some(s) => s,
+            None => {
+                let owned = std::env::var("COSCORS_I_OWN_THIS_BUCKET").as_deref() == Ok("1");
+                coscors::safety::save(&control, &dir, owned).await?
+            }
+        };
+        anyhow::Ok((control, saved))
+    })?;
+    Ok((rt, control, saved, lock))
+}
+
+fn write_verdict(dir: &std::path::Path, target: &str, id: &str, word: &str) -> anyhow::Result<()> {
+    let path = dir.join(target).join(format!("{id}.verdict"));
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&path, format!("{word}\n"))?;
+    Ok(())
 }

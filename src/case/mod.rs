@@ -10,7 +10,7 @@ mod load;
 pub mod vendor;
 
 pub use load::{discover, load_file, load_str, CaseFile, LoadError, LoadedCase};
-pub use vendor::{load_vendor, Divergence, VendorFile};
+pub use vendor::{load_records, load_vendor, Divergence, Identity, VendorFile, VendorRecords};
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -563,6 +563,11 @@ pub struct Expect {
     /// Headers that must be present, with these values.
     #[serde(default, skip_serializing_if = "Headers::is_empty")]
     pub headers: Headers,
+    /// Headers that must be present with a value matching a glob pattern
+    /// (`*` any text, `?` one character, `[...]` a class): for values that
+    /// carry a version, such as `Server: 'Werkzeug/* Python/*'`.
+    #[serde(default, skip_serializing_if = "Headers::is_empty")]
+    pub matching: Headers,
     /// Headers that must be absent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub absent: Vec<String>,
@@ -580,6 +585,26 @@ pub struct Expect {
 impl Headers {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Remove `name` (any case); whether it was there.
+    pub fn remove(&mut self, name: &str) -> bool {
+        let before = self.0.len();
+        self.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.0.len() != before
+    }
+}
+
+impl Expect {
+    /// Drop every expectation about header `name` (value, pattern or
+    /// absence); whether there was one.
+    pub fn forget_header(&mut self, name: &str) -> bool {
+        let before = self.absent.len();
+        self.absent.retain(|n| !n.eq_ignore_ascii_case(name));
+        let was_absent = self.absent.len() != before;
+        let was_value = self.headers.remove(name);
+        let was_pattern = self.matching.remove(name);
+        was_absent || was_value || was_pattern
     }
 }
 

@@ -24,9 +24,60 @@ pub struct VendorFile {
     /// Another vendor file applied first (e.g. `s3` under `moto`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,
+    /// The headers that say which product answered, declared once.
+    #[serde(default, skip_serializing_if = "Identity::is_empty")]
+    pub identity: Identity,
     /// Case id → how this vendor differs.
     #[serde(default)]
     pub divergences: BTreeMap<String, Divergence>,
+}
+
+/// The headers by which a product names itself (`Server`, request ids):
+/// declared once per vendor, so that a record says what the vendor does,
+/// not which patch version it is. Wherever a case (or a vendor record)
+/// expects one of these headers, the identity's rule replaces that
+/// expectation; a difference in them alone is no divergence.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// Header → the glob pattern (`*` any text, `?` one character) its
+    /// value matches, e.g. `Server: 'Werkzeug/* Python/*'`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Headers of COS's identity this vendor never sends
+    /// (`x-cos-request-id`, `x-cos-trace-id`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent: Vec<String>,
+}
+
+impl Identity {
+    pub fn is_empty(&self) -> bool {
+        self.headers.is_empty() && self.absent.is_empty()
+    }
+
+    /// Whether `name` is one of the identity's headers.
+    pub fn covers(&self, name: &str) -> bool {
+        self.headers.keys().any(|h| h.eq_ignore_ascii_case(name))
+            || self.absent.iter().any(|h| h.eq_ignore_ascii_case(name))
+    }
+
+    /// `e` with every expectation about an identity header replaced by the
+    /// identity's rule. Headers the expectation does not mention stay
+    /// unchecked.
+    pub fn apply(&self, e: &Expect) -> Expect {
+        let mut e = e.clone();
+        for (name, pattern) in &self.headers {
+            if e.forget_header(name) {
+                e.matching.0.push((name.clone(), vec![pattern.clone()]));
+            }
+        }
+        for name in &self.absent {
+            if e.forget_header(name) {
+                e.absent.push(name.clone());
+            }
+        }
+        e
+    }
 }
 
 /// How a vendor differs on one case.
@@ -57,12 +108,26 @@ pub fn vendor_path(cases_root: &Path, vendor: &str) -> PathBuf {
     cases_root.join("vendors").join(format!("{vendor}.yaml"))
 }
 
+/// A vendor's records, merged along `base:`.
+#[derive(Debug, Clone, Default)]
+pub struct VendorRecords {
+    /// Case id → how this vendor differs.
+    pub divergences: BTreeMap<String, Divergence>,
+    /// The identity headers (the vendor's own, over its base's).
+    pub identity: Identity,
+}
+
 /// Load a vendor file and its `base` chain, merged: the vendor's own
 /// entries replace its base's step by step.
 pub fn load_vendor(
     cases_root: &Path,
     vendor: &str,
 ) -> Result<BTreeMap<String, Divergence>, LoadError> {
+    load_records(cases_root, vendor).map(|r| r.divergences)
+}
+
+/// Load a vendor's records: divergences and identity, merged along `base:`.
+pub fn load_records(cases_root: &Path, vendor: &str) -> Result<VendorRecords, LoadError> {
     let mut chain = Vec::new();
     let mut next = Some(vendor.to_string());
     while let Some(name) = next {
@@ -95,7 +160,14 @@ pub fn load_vendor(
         chain.push(file);
     }
     let mut merged: BTreeMap<String, Divergence> = BTreeMap::new();
+    let mut identity = Identity::default();
     for file in chain.into_iter().rev() {
+        identity.headers.extend(file.identity.headers);
+        for a in file.identity.absent {
+            if !identity.absent.contains(&a) {
+                identity.absent.push(a);
+            }
+        }
         for (id, d) in file.divergences {
             match merged.get_mut(&id) {
                 Some(m) => {
@@ -115,5 +187,8 @@ pub fn load_vendor(
             }
         }
     }
-    Ok(merged)
+    Ok(VendorRecords {
+        divergences: merged,
+        identity,
+    })
 }

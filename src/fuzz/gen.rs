@@ -172,7 +172,7 @@ impl<'a> Draws<'a> {
             Source::Slice(data) => data.get(at).copied().unwrap_or(0),
             Source::Stream { .. } if at >= SEED_BYTES => 0,
             Source::Stream { words, word } => {
-                if at % 8 == 0 {
+                if at.is_multiple_of(8) {
                     *word = words.next_word();
                 }
                 word[at % 8]

@@ -12,27 +12,20 @@ pub fn render(results: &Results, target: &str) -> String {
     for r in results.records.iter().filter(|r| r.target == target) {
         cases.entry(&r.case_id).or_default().push(r);
     }
-    let failures = cases
-        .values()
-        .filter(|rs| {
-            matches!(
-                rs[0].verdict,
-                VerdictKind::Fail | VerdictKind::DivergenceFixed
-            )
-        })
-        .count();
-    let errors = cases
-        .values()
-        .filter(|rs| rs[0].verdict == VerdictKind::Error)
-        .count();
+    let count = |f: fn(VerdictKind) -> bool| cases.values().filter(|rs| f(rs[0].verdict)).count();
+    let failures = count(|v| v == VerdictKind::Fails);
+    let errors = count(|v| v == VerdictKind::Error);
+    // A divergence, even a recorded one, is not a pass: JUnit readers show
+    // it as skipped, with the vendor file's reason.
+    let skipped = count(|v| matches!(v, VerdictKind::DivergesAsRecorded | VerdictKind::NotRun));
     let time: f64 = cases.values().map(|rs| rs[0].duration_ms / 1000.0).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"coscors\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{time:.3}\">\n",
+        "<testsuites name=\"coscors\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time:.3}\">\n",
         cases.len()
     ));
     out.push_str(&format!(
-        "  <testsuite name=\"coscors on {}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{time:.3}\" timestamp=\"{}\">\n",
+        "  <testsuite name=\"coscors on {}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time:.3}\" timestamp=\"{}\">\n",
         escape(target),
         cases.len(),
         escape(results.generated_at.as_str())
@@ -40,38 +33,56 @@ pub fn render(results: &Results, target: &str) -> String {
     for (id, rs) in &cases {
         let first = rs[0];
         out.push_str(&format!(
-            "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" time=\"{:.3}\"",
+            "    <testcase classname=\"{}.{}\" name=\"{}\" file=\"{}\" time=\"{:.3}\"",
+            escape(target),
             escape(first.api.as_str()),
             escape(*id),
             escape(first.case_file.as_str()),
             first.duration_ms / 1000.0
         ));
-        let diff: String = rs
+        let failing: Vec<&&Record> = rs.iter().filter(|r| !r.step_passed).collect();
+        let diff: String = failing
             .iter()
-            .filter(|r| !r.step_passed)
             .map(|r| {
                 format!(
-                    "step {}: {}\n{}",
+                    "step {}: {} (expected: {})\n{}",
                     r.step,
                     r.request.as_deref().unwrap_or(""),
+                    if r.expected_from == "vendor" {
+                        "as the vendor file records"
+                    } else {
+                        "as COS"
+                    },
                     r.diff
                 )
             })
             .collect();
+        let reason = first.reason.as_deref().unwrap_or("");
         match first.verdict {
-            VerdictKind::Pass => out.push_str("/>\n"),
-            VerdictKind::KnownDivergence => out.push_str(&format!(
-                ">\n      <system-out>known divergence: {}</system-out>\n    </testcase>\n",
-                escape(first.reason.as_deref().unwrap_or(""))
+            VerdictKind::Conforms => out.push_str("/>\n"),
+            VerdictKind::DivergenceFixed => out.push_str(&format!(
+                ">\n      <system-out>divergence fixed: the target now answers as COS does; remove the vendor file's record ({})</system-out>\n    </testcase>\n",
+                escape(reason)
             )),
-            VerdictKind::DivergenceFixed => out.push_str(
-                ">\n      <failure message=\"divergence fixed: remove it from the vendor file\" type=\"divergence-fixed\"/>\n    </testcase>\n",
-            ),
-            VerdictKind::Fail => out.push_str(&format!(
-                ">\n      <failure message=\"{}\" type=\"mismatch\">{}</failure>\n    </testcase>\n",
-                escape(diff.lines().take(3).collect::<Vec<_>>().join(" | ").as_str()),
-                escape(diff.as_str())
+            VerdictKind::DivergesAsRecorded => out.push_str(&format!(
+                ">\n      <skipped message=\"diverges as recorded: {}\"/>\n    </testcase>\n",
+                escape(reason)
             )),
+            VerdictKind::NotRun => out.push_str(&format!(
+                ">\n      <skipped message=\"not run: {}\"/>\n    </testcase>\n",
+                escape(reason)
+            )),
+            VerdictKind::Fails => {
+                let mut message = failure_message(&failing);
+                if !reason.is_empty() {
+                    message.push_str(&format!(" (vendor record: {reason})"));
+                }
+                out.push_str(&format!(
+                    ">\n      <failure message=\"{}\" type=\"mismatch\">{}</failure>\n    </testcase>\n",
+                    escape(message.as_str()),
+                    escape(diff.as_str())
+                ))
+            }
             VerdictKind::Error => out.push_str(&format!(
                 ">\n      <error message=\"{}\" type=\"error\"/>\n    </testcase>\n",
                 escape(first.error.as_deref().unwrap_or(""))
@@ -80,4 +91,26 @@ pub fn render(results: &Results, target: &str) -> String {
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+/// One line: the first step that failed and its first differing item, as
+/// expected and as observed.
+fn failure_message(failing: &[&&Record]) -> String {
+    let Some(r) = failing.first() else {
+        return "failed".to_string();
+    };
+    let changed = |sign: char| {
+        r.diff
+            .lines()
+            .find(|l| l.starts_with(sign) && !l.starts_with("---") && !l.starts_with("+++"))
+            .map(|l| l[1..].to_string())
+            .unwrap_or_default()
+    };
+    format!(
+        "step {} {}: expected {}, observed {}",
+        r.step,
+        r.request.as_deref().unwrap_or(""),
+        changed('-'),
+        changed('+')
+    )
 }

@@ -12,10 +12,11 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::case::Evidence;
 use crate::runner::{CaseOutcome, Verdict};
 
 /// The version of the `results.json` format.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The JSON Schema of `results.json`.
 pub const RESULTS_SCHEMA: &str = include_str!("../../reports/results.schema.json");
@@ -39,30 +40,102 @@ pub struct TargetInfo {
     pub vendor: Option<String>,
 }
 
-/// The verdict of a case on a target.
+/// The verdict of a case on a target (README, "Verdicts").
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum VerdictKind {
-    Pass,
-    KnownDivergence,
+    /// Answers as COS does.
+    Conforms,
+    /// Differs from COS exactly as the vendor file records.
+    DivergesAsRecorded,
+    /// The vendor file records a divergence the target no longer shows.
     DivergenceFixed,
-    Fail,
+    /// Neither as COS nor as recorded.
+    Fails,
+    /// Could not run (setup failed, no answer): a failure.
     Error,
+    /// Not sent to the target, for the vendor file's reason.
+    NotRun,
 }
 
 impl VerdictKind {
+    pub const ALL: [VerdictKind; 6] = [
+        VerdictKind::Conforms,
+        VerdictKind::DivergesAsRecorded,
+        VerdictKind::DivergenceFixed,
+        VerdictKind::Fails,
+        VerdictKind::Error,
+        VerdictKind::NotRun,
+    ];
+
+    /// The name in results.json.
     pub fn name(self) -> &'static str {
         match self {
-            VerdictKind::Pass => "pass",
-            VerdictKind::KnownDivergence => "known-divergence",
+            VerdictKind::Conforms => "conforms",
+            VerdictKind::DivergesAsRecorded => "diverges-as-recorded",
             VerdictKind::DivergenceFixed => "divergence-fixed",
-            VerdictKind::Fail => "fail",
+            VerdictKind::Fails => "fails",
             VerdictKind::Error => "error",
+            VerdictKind::NotRun => "not-run",
         }
     }
 
+    /// The words a person reads.
+    pub fn words(self) -> &'static str {
+        match self {
+            VerdictKind::Conforms => "conforms",
+            VerdictKind::DivergesAsRecorded => "diverges as recorded",
+            VerdictKind::DivergenceFixed => "divergence fixed",
+            VerdictKind::Fails => "fails",
+            VerdictKind::Error => "fails (error)",
+            VerdictKind::NotRun => "not run",
+        }
+    }
+
+    /// Does this verdict fail a gate? Only *fails* does.
     pub fn ok(self) -> bool {
-        matches!(self, VerdictKind::Pass | VerdictKind::KnownDivergence)
+        !matches!(self, VerdictKind::Fails | VerdictKind::Error)
+    }
+
+    pub fn of(v: &Verdict) -> VerdictKind {
+        match v {
+            Verdict::Conforms => VerdictKind::Conforms,
+            Verdict::DivergesAsRecorded(_) => VerdictKind::DivergesAsRecorded,
+            Verdict::DivergenceFixed => VerdictKind::DivergenceFixed,
+            Verdict::Fails => VerdictKind::Fails,
+            Verdict::Error(_) => VerdictKind::Error,
+            Verdict::NotRun(_) => VerdictKind::NotRun,
+        }
+    }
+}
+
+/// A target's conformance score: cases answered as a reference does, out
+/// of the cases of the run.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Score {
+    pub conforming: usize,
+    pub of: usize,
+}
+
+impl Score {
+    pub fn percent(self) -> f64 {
+        if self.of == 0 {
+            0.0
+        } else {
+            100.0 * self.conforming as f64 / self.of as f64
+        }
+    }
+}
+
+impl std::fmt::Display for Score {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.1}% ({}/{})",
+            self.percent(),
+            self.conforming,
+            self.of
+        )
     }
 }
 
@@ -76,9 +149,17 @@ pub struct Record {
     /// The API group: the case id's first path segment.
     pub api: String,
     pub source: String,
+    /// How strong the case's sources are.
+    pub evidence: Evidence,
     /// The case's verdict (the same on each of its steps' records).
     pub verdict: VerdictKind,
-    /// Why a known divergence diverges (from the vendor file).
+    /// Did the target answer the case as COS does? (`None`: not run.)
+    #[serde(default)]
+    pub as_cos: Option<bool>,
+    /// On a target of the `s3` profile: did it answer as that profile does?
+    #[serde(default)]
+    pub as_s3: Option<bool>,
+    /// The vendor file's reason for its record of this case, if it has one.
     #[serde(default)]
     pub reason: Option<String>,
     #[serde(default)]
@@ -89,6 +170,10 @@ pub struct Record {
     pub request: Option<String>,
     /// Did this step meet the expectation that applied to it?
     pub step_passed: bool,
+    /// What `expected`/`diff` show: `cos` (the case's own expectation) or
+    /// `vendor` (the vendor file's record, for a step that fails against it).
+    #[serde(default = "expected_from_cos")]
+    pub expected_from: String,
     pub expected: Vec<String>,
     pub observed: Vec<String>,
     #[serde(default)]
@@ -100,6 +185,13 @@ pub struct Record {
     pub duration_ms: f64,
 }
 
+/// (as COS, as the s3 profile) of one case on one target.
+type AsReferences = (Option<bool>, Option<bool>);
+
+fn expected_from_cos() -> String {
+    "cos".to_string()
+}
+
 impl Results {
     /// Build the results of outcomes on several targets.
     pub fn from_outcomes(
@@ -109,27 +201,28 @@ impl Results {
     ) -> Results {
         let mut records = Vec::new();
         for o in outcomes {
-            let (verdict, reason, error) = match &o.verdict {
-                Verdict::Pass => (VerdictKind::Pass, None, None),
-                Verdict::KnownDivergence(r) => {
-                    (VerdictKind::KnownDivergence, Some(r.clone()), None)
-                }
-                Verdict::DivergenceFixed => (VerdictKind::DivergenceFixed, None, None),
-                Verdict::Fail => (VerdictKind::Fail, None, None),
-                Verdict::Error(e) => (VerdictKind::Error, None, Some(e.clone())),
+            let verdict = VerdictKind::of(&o.verdict);
+            let error = match &o.verdict {
+                Verdict::Error(e) => Some(e.clone()),
+                _ => None,
             };
+            let reason = o.vendor_reason.clone();
             let base = Record {
                 target: o.target.clone(),
                 case_id: o.id.clone(),
                 case_file: o.path.display().to_string(),
                 api: o.id.split('/').next().unwrap_or("").to_string(),
                 source: o.source.clone(),
+                evidence: o.evidence,
                 verdict,
+                as_cos: o.as_cos,
+                as_s3: o.as_s3,
                 reason,
                 error,
                 step: 0,
                 request: None,
                 step_passed: verdict.ok(),
+                expected_from: expected_from_cos(),
                 expected: Vec::new(),
                 observed: Vec::new(),
                 observed_status: None,
@@ -142,14 +235,20 @@ impl Results {
                 continue;
             }
             for (i, s) in o.steps.iter().enumerate() {
-                // Where a vendor's expectation applied, show how the target
-                // differs from COS (the case's own expectation).
-                let shown = s.vs_cos.as_ref().unwrap_or(&s.comparison);
+                // Where a vendor's record applied and held, show how the
+                // target differs from COS (the case's own expectation); where
+                // it failed, show the difference from the record.
                 let c = &s.comparison;
+                let (shown, from) = match &s.vs_cos {
+                    Some(cos) if c.passed() => (cos, "cos"),
+                    Some(_) => (c, "vendor"),
+                    None => (c, "cos"),
+                };
                 records.push(Record {
                     step: i + 1,
                     request: Some(s.request_line.clone()),
                     step_passed: c.passed(),
+                    expected_from: from.to_string(),
                     expected: shown.expected_lines.clone(),
                     observed: shown.observed_lines.clone(),
                     observed_status: s.observed.as_ref().map(|o| o.status),
@@ -185,6 +284,46 @@ impl Results {
                 .insert(&r.target, r.verdict);
         }
         m
+    }
+
+    /// Per target: the score against COS, and on targets of the `s3`
+    /// profile against that profile.
+    pub fn scores(&self) -> BTreeMap<&str, (Score, Option<Score>)> {
+        let mut seen: BTreeMap<(&str, &str), AsReferences> = BTreeMap::new();
+        for r in &self.records {
+            seen.insert((&r.target, &r.case_id), (r.as_cos, r.as_s3));
+        }
+        let mut out = BTreeMap::new();
+        for t in &self.targets {
+            let mine: Vec<_> = seen
+                .iter()
+                .filter(|((tn, _), _)| *tn == t.name)
+                .map(|(_, v)| *v)
+                .collect();
+            let cos = Score {
+                conforming: mine.iter().filter(|(c, _)| *c == Some(true)).count(),
+                of: mine.len(),
+            };
+            let s3 = (t.profile == "s3").then(|| Score {
+                conforming: mine.iter().filter(|(_, s)| *s == Some(true)).count(),
+                of: mine.len(),
+            });
+            out.insert(t.name.as_str(), (cos, s3));
+        }
+        out
+    }
+
+    /// Number of cases per evidence grade (each case once).
+    pub fn grades(&self) -> BTreeMap<Evidence, usize> {
+        let mut cases: BTreeMap<&str, Evidence> = BTreeMap::new();
+        for r in &self.records {
+            cases.insert(&r.case_id, r.evidence);
+        }
+        let mut out = BTreeMap::new();
+        for e in cases.values() {
+            *out.entry(*e).or_default() += 1;
+        }
+        out
     }
 
     /// Per target: verdict → number of cases.

@@ -286,3 +286,20 @@ pub fn suite_case_count() -> usize {
         .expect("cases/ can be read")
         .len()
 }
+
+/// How many cases `cases/vendors/<vendor>.yaml` records.
+pub fn vendor_record_count(vendor: &str) -> usize {
+    coscors::case::load_vendor(&repo().join("cases"), vendor)
+        .expect("the vendor file loads")
+        .len()
+}
+
+/// How many suite cases have this evidence grade.
+pub fn suite_cases_graded(grade: coscors::case::Evidence) -> usize {
+    let files = coscors::case::discover(&[repo().join("cases")]).expect("cases/ can be read");
+    files
+        .iter()
+        .flat_map(|f| coscors::case::load_file(f).expect("case loads").cases)
+        .filter(|c| c.case.evidence == grade)
+        .count()
+}
