@@ -1,5 +1,7 @@
 //! The `coscors` command line.
 
+mod cli;
+
 use std::io::IsTerminal as _;
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -29,52 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run case files against a target and report every difference.
-    ///
-    /// Each case gets a verdict: conforms (answers as COS), diverges as
-    /// recorded (as the vendor file says), fails (neither), not run (the
-    /// vendor file's reason), or divergence fixed. Ends with the evidence
-    /// grades of the cases run and `N passed, N failed, N skipped` on a line
-    /// of its own, where failed counts *fails* only and skipped *not run*;
-    /// exits 1 if any case fails (or, with --strict, a divergence is fixed),
-    /// 2 on a usage or load error.
-    Run {
-        /// Case files or directories (searched for *.yaml, `vendors/` skipped).
-        #[arg(default_value = "cases")]
-        paths: Vec<PathBuf>,
-        /// Target: `emulator` (default), `emulator-s3`, a name from the
-        /// targets file, or http://host:port. Repeat to run several targets
-        /// (concurrently: they are independent).
-        #[arg(long, env = "COSCORS_TARGET", default_value = "emulator")]
-        target: Vec<String>,
-        /// The targets file (default: $COSCORS_TARGETS, then ./targets.yaml).
-        #[arg(long)]
-        targets: Option<PathBuf>,
-        /// Write results.json, junit-<target>.xml, summary.md and index.html here.
-        #[arg(long)]
-        report: Option<PathBuf>,
-        /// Where the run keeps the bucket's saved configuration.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Run even if the bucket's CORS configuration cannot be read (and so
-        /// cannot be restored).
-        #[arg(long)]
-        i_own_this_bucket: bool,
-        /// Run only cases whose id contains this text (repeat: any of them).
-        #[arg(long)]
-        filter: Vec<String>,
-        /// Cases run at once on targets where each case has its own server.
-        #[arg(long, default_value_t = 8)]
-        jobs: usize,
-        /// Run only cases of this evidence grade: settled, supported or
-        /// inferred (repeat: any of them).
-        #[arg(long, value_parser = clap::value_parser!(coscors::case::Evidence))]
-        evidence: Vec<coscors::case::Evidence>,
-        /// A divergence the target no longer shows fails the run too (keeps
-        /// vendor files true).
-        #[arg(long)]
-        strict: bool,
-    },
+    Run(cli::run::RunArgs),
     /// Print the JSON Schema of the case format (for editors: see README).
     Schema,
     /// Re-render summary.md, junit and index.html from a report folder's
@@ -140,9 +97,14 @@ enum Command {
         /// Stop after this many generated inputs.
         #[arg(long)]
         iterations: Option<u64>,
-        /// Where found cases go (default cases/found/).
+        /// Where found cases go (default target/coscors/fuzz-<time>/; the
+        /// triaged finds under cases/found/ are written only when named).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Exit 1 when a discrepancy class is found that
+        /// cases/found/triage.yaml does not triage (for CI).
+        #[arg(long)]
+        fail_on_new: bool,
         /// Executions the shrinker may spend on one discrepancy.
         #[arg(long, default_value_t = 400)]
         shrink_budget: usize,
@@ -243,35 +205,7 @@ fn main() -> ExitCode {
 fn real_main() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run {
-            paths,
-            target,
-            targets,
-            report,
-            out,
-            i_own_this_bucket,
-            filter,
-            jobs,
-            evidence,
-            strict,
-        } => {
-            let specs = target
-                .iter()
-                .map(|t| TargetSpec::resolve(t, targets.as_deref()))
-                .collect::<Result<Vec<_>>>()?;
-            let opts = SuiteOptions {
-                cases_root: cases_root(&paths),
-                paths,
-                filters: filter,
-                jobs,
-                out_dir: out.unwrap_or_else(suite::default_out_dir),
-                owned: i_own_this_bucket,
-                skip: Vec::new(),
-                evidence,
-                divergences: true,
-            };
-            run(&specs, &opts, report.as_deref(), strict)
-        }
+        Command::Run(args) => cli::run::run(args),
         Command::Report { dir, compare } => report_cmd(dir.as_deref(), &compare),
         Command::Schema => {
             println!(
@@ -293,7 +227,7 @@ fn real_main() -> Result<ExitCode> {
             // Recording compares with COS's expectations alone, under the
             // vendor's identity headers; a case the vendor file says not to
             // send (it would break the vendor) is not sent.
-            let root = cases_root(&paths);
+            let root = cli::run::cases_root(&paths);
             spec.vendor = vendor
                 .clone()
                 .or(spec.vendor.take())
@@ -301,12 +235,12 @@ fn real_main() -> Result<ExitCode> {
             let opts = SuiteOptions {
                 cases_root: root,
                 paths,
-                filters: filter,
+                select: suite::Selection::including(&filter)?,
                 jobs: 8,
                 out_dir: suite::default_out_dir(),
                 owned: i_own_this_bucket,
                 skip: Vec::new(),
-                evidence: Vec::new(),
+                fail_fast: false,
                 divergences: false,
             };
             record(&spec, &opts, vendor.as_deref(), out)
@@ -319,6 +253,7 @@ fn real_main() -> Result<ExitCode> {
             time,
             iterations,
             out,
+            fail_on_new,
             shrink_budget,
             i_own_this_bucket,
         } => {
@@ -333,14 +268,13 @@ fn real_main() -> Result<ExitCode> {
                 seed,
                 time,
                 iterations,
-                out: out
-                    .unwrap_or_else(|| coscors::fuzz::default_out(std::path::Path::new("cases"))),
+                out: out.unwrap_or_else(coscors::fuzz::default_out),
                 shrink_budget,
                 date: today(),
                 state_dir: suite::default_out_dir(),
                 owned: i_own_this_bucket,
             };
-            fuzz(&opts)
+            fuzz(&opts, fail_on_new)
         }
         Command::Corpus { paths, out } => corpus(&paths, &out),
         Command::Bench {
@@ -408,19 +342,6 @@ fn serve(listen: SocketAddr, config: EmulatorConfig) -> Result<ExitCode> {
     })
 }
 
-/// The `cases` folder the paths are in (for `vendors/`): the nearest
-/// ancestor of the first path named `cases`, else `./cases`.
-fn cases_root(paths: &[PathBuf]) -> PathBuf {
-    paths
-        .first()
-        .and_then(|p| {
-            p.ancestors()
-                .find(|a| a.file_name().is_some_and(|n| n == "cases"))
-        })
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("cases"))
-}
-
 fn rfc3339_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -436,219 +357,6 @@ fn rfc3339_now() -> String {
         &d[11..13],
         &d[13..15]
     )
-}
-
-fn run(
-    specs: &[TargetSpec],
-    opts: &SuiteOptions,
-    report: Option<&std::path::Path>,
-    strict: bool,
-) -> Result<ExitCode> {
-    let progress = std::io::stderr().is_terminal() && specs.len() == 1;
-    let rt = runtime()?;
-    let results = rt.block_on(async {
-        let mut set = tokio::task::JoinSet::new();
-        for (i, spec) in specs.iter().cloned().enumerate() {
-            let mut o = opts.clone();
-            if specs.len() > 1 {
-                o.out_dir = o.out_dir.join(coscors::report::sanitize(&spec.name));
-            }
-            set.spawn(async move {
-                let r = suite::run(&spec, &o, |i, total, c| {
-                    if progress {
-                        eprint!("\r\x1b[2K[{i}/{total}] {}", c.id);
-                    }
-                })
-                .await;
-                (i, spec, o, r)
-            });
-        }
-        let mut all = Vec::new();
-        while let Some(r) = set.join_next().await {
-            all.push(r.context("a target's run panicked")?);
-        }
-        all.sort_by_key(|(i, ..)| *i);
-        anyhow::Ok(all)
-    })?;
-    if progress {
-        eprint!("\r\x1b[2K");
-    }
-    let mut out = std::io::stdout().lock();
-    let mut tally = Tally::default();
-    let mut interrupted = false;
-    let mut all_outcomes = Vec::new();
-    let mut restore_failed = false;
-    for (_, spec, o, result) in results {
-        let result = result.with_context(|| format!("target {}", spec.name))?;
-        for e in &result.load_errors {
-            eprintln!("{e}");
-        }
-        tally.add(&print_target(&mut out, &spec, &o, &result, strict)?);
-        interrupted |= result.interrupted;
-        restore_failed |= matches!(result.restore, Some(Err(_)));
-        all_outcomes.extend(result.outcomes);
-    }
-    if let Some(dir) = report {
-        let infos = specs
-            .iter()
-            .map(|s| coscors::report::TargetInfo {
-                name: s.name.clone(),
-                profile: s.profile.name().to_string(),
-                vendor: s.vendor.clone(),
-            })
-            .collect();
-        let results = coscors::report::Results::from_outcomes(infos, &all_outcomes, rfc3339_now());
-        coscors::report::write_all(dir, &results)?;
-        writeln!(out, "report written to {}", dir.display())?;
-    }
-    // Each case once, whatever the number of targets.
-    let mut grades: std::collections::BTreeMap<&str, coscors::case::Evidence> = Default::default();
-    for o in &all_outcomes {
-        grades.insert(&o.id, o.evidence);
-    }
-    let graded: Vec<String> = coscors::case::Evidence::ALL
-        .iter()
-        .map(|e| format!("{} {e}", grades.values().filter(|g| *g == e).count()))
-        .collect();
-    writeln!(out, "evidence: {}", graded.join(", "))?;
-    writeln!(
-        out,
-        "{} passed, {} failed, {} skipped",
-        tally.passed, tally.failed, tally.skipped
-    )?;
-    if interrupted {
-        return Ok(ExitCode::from(130));
-    }
-    Ok(if tally.failed == 0 && !restore_failed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
-
-/// What the closing line counts: *fails* (and load errors) as failed,
-/// *not run* as skipped, every other verdict as passed.
-#[derive(Default)]
-struct Tally {
-    passed: usize,
-    failed: usize,
-    skipped: usize,
-}
-
-impl Tally {
-    fn add(&mut self, other: &Tally) {
-        self.passed += other.passed;
-        self.failed += other.failed;
-        self.skipped += other.skipped;
-    }
-}
-
-/// Print one target's failures, its verdict counts and scores.
-fn print_target(
-    out: &mut impl std::io::Write,
-    spec: &TargetSpec,
-    opts: &SuiteOptions,
-    result: &suite::SuiteResult,
-    strict: bool,
-) -> Result<Tally> {
-    use coscors::runner::Verdict;
-    let mut tally = Tally {
-        failed: result.load_errors.len(),
-        ..Default::default()
-    };
-    for o in &result.outcomes {
-        if o.verdict.gates(strict) {
-            tally.failed += 1;
-        } else if matches!(o.verdict, Verdict::NotRun(_)) {
-            tally.skipped += 1;
-        } else {
-            tally.passed += 1;
-        }
-        let report = o.report();
-        if !report.is_empty() {
-            writeln!(out, "{report}")?;
-        }
-    }
-    // Every normalisation that forgave something, counted over all steps.
-    let mut applied: std::collections::BTreeMap<&str, usize> = Default::default();
-    for o in &result.outcomes {
-        for s in &o.steps {
-            for (n, _) in &s.comparison.applied {
-                *applied.entry(n.name()).or_default() += 1;
-            }
-        }
-    }
-    if !applied.is_empty() {
-        let list: Vec<String> = applied.iter().map(|(n, c)| format!("{n} ×{c}")).collect();
-        writeln!(
-            out,
-            "normalised: {} (per case, `exact:` turns any of them off)",
-            list.join(", ")
-        )?;
-    }
-    if result.interrupted {
-        writeln!(out, "interrupted after {} case(s)", result.outcomes.len())?;
-    }
-    if !result.leftover_keys.is_empty() {
-        writeln!(out, "could not delete: {}", result.leftover_keys.join(", "))?;
-    }
-    match &result.restore {
-        Some(Ok(())) => writeln!(
-            out,
-            "the bucket's CORS configuration was restored (saved copy in {})",
-            opts.out_dir.display()
-        )?,
-        Some(Err(e)) => writeln!(
-            out,
-            "RESTORE FAILED: {e}; the saved configuration is in {}",
-            opts.out_dir.display()
-        )?,
-        None => {}
-    }
-    let count = |f: fn(&Verdict) -> bool| result.outcomes.iter().filter(|o| f(&o.verdict)).count();
-    let total = result.outcomes.len();
-    let as_cos = result
-        .outcomes
-        .iter()
-        .filter(|o| o.as_cos == Some(true))
-        .count();
-    let mut line = format!(
-        "target {}: {} conforms, {} diverges as recorded, {} fails, {} not run, {} divergence fixed; answers as COS in {as_cos}/{total} ({:.1}%)",
-        spec.name,
-        count(|v| matches!(v, Verdict::Conforms)),
-        count(|v| matches!(v, Verdict::DivergesAsRecorded(_))),
-        count(|v| matches!(v, Verdict::Fails | Verdict::Error(_))),
-        count(|v| matches!(v, Verdict::NotRun(_))),
-        count(|v| matches!(v, Verdict::DivergenceFixed)),
-        percent(as_cos, total)
-    );
-    if spec.profile == coscors::model::Profile::S3 {
-        let as_s3 = result
-            .outcomes
-            .iter()
-            .filter(|o| o.as_s3 == Some(true))
-            .count();
-        line.push_str(&format!(
-            ", as the s3 profile in {as_s3}/{total} ({:.1}%)",
-            percent(as_s3, total)
-        ));
-    }
-    if let Some(v) = &spec.vendor {
-        line.push_str(&format!(
-            " [records: {}]",
-            coscors::case::vendor::vendor_path(&opts.cases_root, v).display()
-        ));
-    }
-    writeln!(out, "{line}")?;
-    Ok(tally)
-}
-
-fn percent(n: usize, of: usize) -> f64 {
-    if of == 0 {
-        0.0
-    } else {
-        100.0 * n as f64 / of as f64
-    }
 }
 
 fn report_cmd(dir: Option<&std::path::Path>, compare: &[PathBuf]) -> Result<ExitCode> {
@@ -722,7 +430,7 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs(secs))
 }
 
-fn fuzz(opts: &coscors::fuzz::FuzzOptions) -> Result<ExitCode> {
+fn fuzz(opts: &coscors::fuzz::FuzzOptions, fail_on_new: bool) -> Result<ExitCode> {
     let live = std::io::stderr().is_terminal();
     // One thread: the campaign's requests are sequential, and an emulator
     // target runs in this process, so cross-thread wake-ups would cost more
@@ -801,19 +509,43 @@ fn fuzz(opts: &coscors::fuzz::FuzzOptions) -> Result<ExitCode> {
         report.rate(),
         report.found.len()
     )?;
+    // A class is new when cases/found/triage.yaml triages it under neither
+    // target's name.
+    let triaged = coscors::fuzz::write::triaged_classes(std::path::Path::new("cases"))?;
+    let new: Vec<&str> = report
+        .found
+        .keys()
+        .map(|sig| sig.0.as_str())
+        .filter(|sig| {
+            let class = coscors::fuzz::write::class_name(sig);
+            ![&opts.a, &opts.b]
+                .iter()
+                .any(|t| triaged.get(t.as_str()).is_some_and(|c| c.contains(&class)))
+        })
+        .collect();
+    writeln!(
+        out,
+        "{} of them not triaged in cases/found/triage.yaml{}",
+        new.len(),
+        if fail_on_new && !new.is_empty() {
+            " (--fail-on-new: exit 1)"
+        } else {
+            ""
+        }
+    )?;
     Ok(if report.interrupted {
-        ExitCode::from(130)
-    } else if !report.restore_failures.is_empty() {
-        ExitCode::FAILURE
+        cli::exit::code(cli::exit::INTERRUPTED)
+    } else if !report.restore_failures.is_empty() || (fail_on_new && !new.is_empty()) {
+        cli::exit::code(cli::exit::FAILED)
     } else {
-        ExitCode::SUCCESS
+        cli::exit::code(cli::exit::OK)
     })
 }
 
 fn corpus(paths: &[PathBuf], out: &std::path::Path) -> Result<ExitCode> {
     use coscors::case::{Body, CorsSetup};
     use coscors::model::{xml, Profile};
-    let (cases, errors) = suite::load(paths, &[], &[])?;
+    let (cases, errors) = suite::load(paths, &suite::Selection::default())?;
     if let Some(e) = errors.first() {
         anyhow::bail!("{e}");
     }
@@ -892,7 +624,7 @@ fn record(
 ) -> Result<ExitCode> {
     use coscors::case::{vendor::vendor_path, Divergence, VendorFile};
     use coscors::record;
-    let (cases, load_errors) = suite::load(&opts.paths, &opts.filters, &opts.evidence)?;
+    let (cases, load_errors) = suite::load(&opts.paths, &opts.select)?;
     if let Some(e) = load_errors.first() {
         anyhow::bail!("{e}");
     }

@@ -74,6 +74,9 @@ impl Verdict {
 pub struct StepOutcome {
     /// `METHOD /path?query`
     pub request_line: String,
+    /// The headers the step sent (the case's, plus `Content-MD5`; not the
+    /// signature, which the session adds).
+    pub request_headers: Vec<(String, String)>,
     pub label: Option<String>,
     pub observed: Option<Observed>,
     pub comparison: Comparison,
@@ -412,6 +415,7 @@ async fn run_step(
             body,
         )
         .await?;
+    let request_headers = headers;
     let for_target = |e: &Expect| {
         let mut e = match expect.identity {
             Some(id) => id.apply(e),
@@ -435,6 +439,7 @@ async fn run_step(
     Ok(StepResult {
         outcome: StepOutcome {
             request_line,
+            request_headers,
             label: step.name.clone(),
             observed: Some(observed),
             comparison,

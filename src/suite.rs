@@ -13,13 +13,103 @@ use crate::runner::{self, CaseOutcome, TargetRecords};
 use crate::safety;
 use crate::target::{Session, Shared, TargetSpec};
 
+/// Which of the loaded cases a run takes.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Keep cases whose id matches any of these (all when empty).
+    pub include: Vec<IdMatcher>,
+    /// Then drop cases whose id matches any of these.
+    pub exclude: Vec<IdMatcher>,
+    /// Keep only these exact ids (all when empty): case ids given as
+    /// arguments.
+    pub ids: Vec<String>,
+    /// Keep only cases of these evidence grades (all when empty).
+    pub evidence: Vec<Evidence>,
+}
+
+impl Selection {
+    /// Substring filters, as `--filter` takes them.
+    pub fn including(filters: &[String]) -> Result<Selection> {
+        Ok(Selection {
+            include: filters
+                .iter()
+                .map(|f| IdMatcher::text(f))
+                .collect::<Result<_>>()?,
+            ..Default::default()
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.include.is_empty()
+            && self.exclude.is_empty()
+            && self.ids.is_empty()
+            && self.evidence.is_empty()
+    }
+
+    /// Does the selection take the case with this id and grade?
+    pub fn takes(&self, id: &str, evidence: Evidence) -> bool {
+        (self.include.is_empty() || self.include.iter().any(|m| m.matches(id)))
+            && !self.exclude.iter().any(|m| m.matches(id))
+            && (self.ids.is_empty() || self.ids.iter().any(|i| i == id))
+            && (self.evidence.is_empty() || self.evidence.contains(&evidence))
+    }
+
+    /// Could a case of the file whose case id (or id prefix) is `base` be
+    /// taken? Used to tell an unrelated malformed file from one the run
+    /// asked for.
+    pub fn may_take_file(&self, base: &str) -> bool {
+        let id_ok = |id: &str| id == base || id.starts_with(&format!("{base}::"));
+        (self.include.is_empty() || self.include.iter().any(|m| m.matches(base)))
+            && !self.exclude.iter().any(|m| m.matches(base))
+            && (self.ids.is_empty() || self.ids.iter().any(|i| id_ok(i)))
+    }
+}
+
+/// How a case id is matched: a substring, a glob (`*`, `?`, `[...]`,
+/// chosen when the text holds one of them) or a regular expression.
+#[derive(Debug, Clone)]
+pub enum IdMatcher {
+    Substring(String),
+    Glob(glob::Pattern),
+    Regex(regex::Regex),
+}
+
+impl IdMatcher {
+    /// `preflight` (substring) or `preflight/*-origin` (glob).
+    pub fn text(s: &str) -> Result<IdMatcher> {
+        if s.contains(['*', '?', '[']) {
+            glob::Pattern::new(s)
+                .map(IdMatcher::Glob)
+                .with_context(|| format!("the glob {s:?} is not valid"))
+        } else {
+            Ok(IdMatcher::Substring(s.to_string()))
+        }
+    }
+
+    pub fn regex(s: &str) -> Result<IdMatcher> {
+        regex::Regex::new(s)
+            .map(IdMatcher::Regex)
+            .with_context(|| format!("the regular expression {s:?} is not valid"))
+    }
+
+    pub fn matches(&self, id: &str) -> bool {
+        match self {
+            IdMatcher::Substring(s) => id.contains(s.as_str()),
+            // A glob names whole ids: `preflight/*` takes every preflight.
+            IdMatcher::Glob(g) => g.matches(id),
+            IdMatcher::Regex(r) => r.is_match(id),
+        }
+    }
+}
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct SuiteOptions {
     pub paths: Vec<PathBuf>,
     /// The folder holding `vendors/` (normally `cases`).
     pub cases_root: PathBuf,
-    pub filters: Vec<String>,
+    /// Which cases.
+    pub select: Selection,
     pub jobs: usize,
     /// Where the run keeps what it saved (`saved-cors.xml`).
     pub out_dir: PathBuf,
@@ -27,8 +117,8 @@ pub struct SuiteOptions {
     pub owned: bool,
     /// Case ids never sent to the target.
     pub skip: Vec<String>,
-    /// Run only cases of these evidence grades (all when empty).
-    pub evidence: Vec<Evidence>,
+    /// Stop at the first case that fails.
+    pub fail_fast: bool,
     /// Hold the target to its vendor file's divergences (false when
     /// recording: COS's expectations alone, with the vendor's identity and
     /// `skip` entries).
@@ -48,27 +138,22 @@ pub struct SuiteResult {
     pub leftover_keys: Vec<String>,
 }
 
-/// Load every case under `paths`, keeping load errors apart.
-pub fn load(
-    paths: &[PathBuf],
-    filters: &[String],
-    evidence: &[Evidence],
-) -> Result<(Vec<LoadedCase>, Vec<LoadError>)> {
+/// Load every case under `paths` that `select` takes, keeping load errors
+/// apart. A file that fails to load counts only if the selection could take
+/// a case of it (judged by its path's id): a filtered run is not failed by
+/// an unrelated file.
+pub fn load(paths: &[PathBuf], select: &Selection) -> Result<(Vec<LoadedCase>, Vec<LoadError>)> {
     let files = case::discover(paths).context("finding case files")?;
     let mut cases = Vec::new();
     let mut errors = Vec::new();
     for f in &files {
         match case::load_file(f) {
             Ok(file) => cases.extend(file.cases),
-            Err(e) => errors.push(e),
+            Err(e) if select.may_take_file(&case::case_id(f)) => errors.push(e),
+            Err(e) => eprintln!("warning (not selected, so not counted): {e}"),
         }
     }
-    if !filters.is_empty() {
-        cases.retain(|c| filters.iter().any(|f| c.id.contains(f.as_str())));
-    }
-    if !evidence.is_empty() {
-        cases.retain(|c| evidence.contains(&c.case.evidence));
-    }
+    cases.retain(|c| select.takes(&c.id, c.case.evidence));
     Ok((cases, errors))
 }
 
@@ -94,7 +179,7 @@ pub async fn run(
     opts: &SuiteOptions,
     mut progress: impl FnMut(usize, usize, &CaseOutcome),
 ) -> Result<SuiteResult> {
-    let (mut cases, load_errors) = load(&opts.paths, &opts.filters, &opts.evidence)?;
+    let (mut cases, load_errors) = load(&opts.paths, &opts.select)?;
     cases.retain(|c| !opts.skip.contains(&c.id));
     let shared = Shared::new(spec)?;
     let records = Arc::new(
@@ -110,24 +195,41 @@ pub async fn run(
         leftover_keys: Vec::new(),
     };
     if spec.isolated() {
-        let sem = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+        // At most `jobs` cases in flight; the next starts when one ends, so
+        // --fail-fast starts nothing after a failure.
+        let jobs = opts.jobs.max(1);
+        let mut pending = cases.into_iter().enumerate();
         let mut set = tokio::task::JoinSet::new();
-        for (i, c) in cases.into_iter().enumerate() {
-            let (spec, sem, shared, records) =
-                (spec.clone(), sem.clone(), shared.clone(), records.clone());
-            set.spawn(async move {
-                let _permit = sem.acquire_owned().await;
-                (
-                    i,
-                    runner::run_case(&spec, &shared, &c, records.for_case(&c.id)).await,
-                )
-            });
+        let spawn_next = |set: &mut tokio::task::JoinSet<_>, next: Option<(usize, LoadedCase)>| {
+            if let Some((i, c)) = next {
+                let (spec, shared, records) = (spec.clone(), shared.clone(), records.clone());
+                set.spawn(async move {
+                    let outcome =
+                        runner::run_case(&spec, &shared, &c, records.for_case(&c.id)).await;
+                    (i, outcome)
+                });
+            }
+        };
+        for _ in 0..jobs {
+            spawn_next(&mut set, pending.next());
         }
         let mut done = Vec::with_capacity(total);
+        let mut stopped = false;
         while let Some(r) = set.join_next().await {
-            let (i, outcome) = r.context("a case task panicked")?;
+            let (i, outcome) = match r {
+                Ok(r) => r,
+                // Aborted by --fail-fast.
+                Err(e) if e.is_cancelled() => continue,
+                Err(e) => return Err(e).context("a case task panicked"),
+            };
             progress(done.len() + 1, total, &outcome);
+            stopped |= opts.fail_fast && outcome.verdict.gates(false);
             done.push((i, outcome));
+            if stopped {
+                set.abort_all();
+            } else {
+                spawn_next(&mut set, pending.next());
+            }
         }
         done.sort_by_key(|(i, _)| *i);
         result.outcomes = done.into_iter().map(|(_, o)| o).collect();
@@ -151,7 +253,11 @@ pub async fn run(
         for c in &cases {
             let outcome = runner::run_case(spec, &shared, c, records.for_case(&c.id)).await;
             progress(result.outcomes.len() + 1, total, &outcome);
+            let stop = opts.fail_fast && outcome.verdict.gates(false);
             result.outcomes.push(outcome);
+            if stop {
+                break;
+            }
         }
     };
     tokio::select! {

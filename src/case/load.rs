@@ -146,7 +146,7 @@ fn strip_location(msg: &str) -> String {
 }
 
 /// `cases/preflight/seed-1.yaml` -> `preflight/seed-1`.
-fn case_id(path: &Path) -> String {
+pub fn case_id(path: &Path) -> String {
     let s = path.with_extension("").to_string_lossy().replace('\\', "/");
     match s.rfind("cases/") {
         Some(i) => s[i + "cases/".len()..].to_string(),

@@ -9,7 +9,7 @@
 mod load;
 pub mod vendor;
 
-pub use load::{discover, load_file, load_str, CaseFile, LoadError, LoadedCase};
+pub use load::{case_id, discover, load_file, load_str, CaseFile, LoadError, LoadedCase};
 pub use vendor::{load_records, load_vendor, Divergence, Identity, VendorFile, VendorRecords};
 
 use std::collections::BTreeSet;

@@ -435,7 +435,14 @@ fn wedge_case(
     Ok(Some((path, last.iteration)))
 }
 
-/// The default folder for found cases.
-pub fn default_out(cases_root: &Path) -> PathBuf {
-    cases_root.join("found")
+/// The default folder for found cases: a fresh one under `target/coscors/`,
+/// never the triaged `cases/found/`.
+pub fn default_out() -> PathBuf {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Path::new("target")
+        .join("coscors")
+        .join(format!("fuzz-{t}"))
 }

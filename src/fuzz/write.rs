@@ -15,6 +15,35 @@ use crate::case::{
     Request, Source, Sources, Step,
 };
 
+/// The class name of a signature: its found file's stem.
+pub fn class_name(sig: &str) -> String {
+    case_path(Path::new(""), &Signature(sig.to_string()))
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Peer → the classes `cases/found/triage.yaml` triages for it (empty when
+/// the file is missing).
+pub fn triaged_classes(
+    cases_root: &Path,
+) -> anyhow::Result<std::collections::BTreeMap<String, std::collections::BTreeSet<String>>> {
+    let path = cases_root.join("found").join("triage.yaml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+        Err(e) => return Err(anyhow::Error::from(e).context(format!("reading {}", path.display()))),
+    };
+    let doc: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, serde_norway::Value>,
+    > = serde_norway::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(doc
+        .into_iter()
+        .map(|(peer, classes)| (peer, classes.into_keys().collect()))
+        .collect())
+}
+
 /// Where a signature's case goes.
 pub fn case_path(out: &Path, sig: &Signature) -> PathBuf {
     let mut slug = String::new();
