@@ -56,6 +56,29 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
                 Some(_) => get(n),
                 None => None,
             };
+            // Elements beyond COS's five are recorded with their values
+            // (the ids are volatile); those COS's expectation names that
+            // the answer lacks are recorded as absent.
+            let known = [
+                "Code",
+                "Message",
+                "Resource",
+                "RequestId",
+                "TraceId",
+                "HostId",
+            ];
+            let elements = fields
+                .iter()
+                .filter(|(k, _)| !known.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            let absent_elements = want
+                .resource
+                .iter()
+                .map(|_| "Resource".to_string())
+                .chain(want.present.iter().cloned())
+                .filter(|n| get(n).is_none())
+                .collect();
             e.error = Some(ExpectError {
                 code: get("Code").unwrap_or_default(),
                 message: keep("error Message", &want.message, "Message"),
@@ -66,6 +89,8 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
                     .filter(|n| get(n).is_some_and(|v| !v.is_empty()))
                     .cloned()
                     .collect(),
+                elements,
+                absent_elements,
             });
         } else if original.error.is_some() {
             e.body = Some(String::from_utf8_lossy(&observed.body).into_owned());

@@ -2,9 +2,23 @@
 //!
 //! `cos` is the reference. `s3` (AWS S3) differs only where a source says so;
 //! each difference is a method here, so the list of differences is this file.
+//!
+//! For `s3`, recordings of real AWS answers outrank AWS's prose. The
+//! recordings cited below:
+//! - LocalStack's AWS-validated snapshots, `localstack/localstack`
+//!   `tests/aws/services/s3/test_s3_cors.snapshot.json` (last changed in
+//!   commit 10e25f612ba7fb44758bfe6f8d669aac1bab9718; validation dates in
+//!   `test_s3_cors.validation.json`), cited as `LS <test>/<key>`;
+//!   and `tests/aws/services/s3/test_s3.snapshot.json` (validated
+//!   2026-02-21), cited as `LS-s3 <test>/<key>`;
+//! - a raw AWS error body quoted in versity/versitygw issue #2083
+//!   (https://github.com/versity/versitygw/issues/2083), the element order.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+
+use super::error::{ApiError, ErrorCode};
 
 /// A vendor whose CORS behaviour the model can reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -63,6 +77,170 @@ impl Profile {
         matches!(self, Profile::S3)
     }
 
+    /// How the values of `Access-Control-Allow-Methods`, `-Allow-Headers`
+    /// and `-Expose-Headers` are joined.
+    ///
+    /// COS: `,` (seed 003, every exchange). S3: `, ` (LS
+    /// test_cors_match_origins/opt-right-origin `GET, PUT`, validated
+    /// 2023-07-31; test_cors_expose_headers/opt-get `x-amz-id-2,
+    /// x-amz-request-id, x-amz-request-payer`, 2023-07-31;
+    /// test_cors_match_headers/opt-get-allowed-no-space, 2025-07-07).
+    pub fn list_separator(self) -> &'static str {
+        match self {
+            Profile::Cos => ",",
+            Profile::S3 => ", ",
+        }
+    }
+
+    /// Does `Access-Control-Allow-Headers` give the requested headers in
+    /// lower case (S3) or as the request wrote them (COS)?
+    ///
+    /// S3: LS test_cors_match_headers/opt-get-allowed-diff-casing (validated
+    /// 2025-07-07): `x-AMZ-expected-BUCKET-owner, x-amz-server-side-encryption`
+    /// requested against a rule listing `x-amz-expected-bucket-owner` and
+    /// `x-AMZ-server-SIDE-encryption` answers `x-amz-expected-bucket-owner,
+    /// x-amz-server-side-encryption`: neither as requested nor as configured.
+    /// COS: seed 003 exchanges 1 and 3 echo lower-case requests unchanged;
+    /// mixed case is not recorded.
+    pub fn lower_cases_requested_headers(self) -> bool {
+        matches!(self, Profile::S3)
+    }
+
+    /// Is a preflight to a bucket without configuration refused before its
+    /// `Access-Control-Request-Method` is looked at?
+    ///
+    /// S3: yes. LS test_cors_http_options_no_config/options-with-origin-no-method
+    /// (validated 2023-07-31): `Origin` without the method, no configuration:
+    /// 403 `CORSResponse: CORS is not enabled for this bucket.`, not the 400
+    /// a missing method gets otherwise. COS: the question does not arise (both
+    /// are the same 403).
+    pub fn refuses_unconfigured_bucket_first(self) -> bool {
+        matches!(self, Profile::S3)
+    }
+
+    /// The refusal of a preflight that no rule allows. `method`: its
+    /// `Access-Control-Request-Method`.
+    ///
+    /// COS: 403 `AccessForbidden` with seed 003 exchange 4's message
+    /// (`Requet-Headers`, no final stop). S3: the message with
+    /// `Access-Control-Request-Headers` spelt right and a final stop, and
+    /// `<Method>` naming the requested method (LS test_cors_match_origins/
+    /// opt-wrong-origin, 2023-07-31; test_cors_match_methods/opt-put,
+    /// 2025-03-17; test_cors_match_headers/opt-get-non-allowed, 2025-07-07;
+    /// test_put_cors_default_values/opt-get-headers, 2023-07-31). The
+    /// emulator adds `<ResourceType>` (`OBJECT`, or `BUCKET` at the bucket's
+    /// root: LS test_cors_options_fails_partial_origin, 2024-03-01).
+    pub fn refusal(self, method: &str) -> ApiError {
+        match self {
+            Profile::Cos => {
+                ApiError::new(ErrorCode::AccessForbidden, super::eval::FORBIDDEN_MESSAGE)
+            }
+            Profile::S3 => ApiError::new(ErrorCode::AccessForbidden, S3_FORBIDDEN_MESSAGE)
+                .with("Method", method.to_string()),
+        }
+    }
+
+    /// The refusal of a preflight to a bucket without CORS configuration.
+    ///
+    /// COS: the ordinary refusal (seed 000; the Node SDK's real-COS test).
+    /// S3: 403 `AccessForbidden` `CORSResponse: CORS is not enabled for this
+    /// bucket.`, `<Method>` the requested method or `OPTIONS` when none was
+    /// sent, `<ResourceType>BUCKET` even for an object (LS
+    /// test_cors_http_options_no_config/options-with-origin-and-method and
+    /// options-with-origin-no-method, validated 2023-07-31; the raw body in
+    /// versitygw issue #2083). AWS's prose (cors-troubleshooting) agrees.
+    pub fn no_configuration_refusal(self, method: Option<&str>) -> ApiError {
+        match self {
+            Profile::Cos => {
+                ApiError::new(ErrorCode::AccessForbidden, super::eval::FORBIDDEN_MESSAGE)
+            }
+            Profile::S3 => ApiError::new(
+                ErrorCode::AccessForbidden,
+                "CORSResponse: CORS is not enabled for this bucket.",
+            )
+            .with("Method", method.unwrap_or("OPTIONS").to_string())
+            .with("ResourceType", "BUCKET"),
+        }
+    }
+
+    /// Does this vendor's error document name the `Resource` (COS) or give
+    /// the code's own elements instead (S3: `Method`, `ResourceType`,
+    /// `BucketName`, `Key`, ..., then `RequestId` and `HostId`)?
+    ///
+    /// S3: no recorded AWS error has a `Resource` (every error of the LS
+    /// snapshots above; versitygw #2083 prints the whole body).
+    pub fn error_names_resource(self) -> bool {
+        matches!(self, Profile::Cos)
+    }
+
+    /// The message this vendor gives with `code`, where it has a fixed one
+    /// that differs from the model's (COS's) wording; `None`: the model's.
+    ///
+    /// S3, each recorded:
+    /// - `MalformedXML`: no detail after "schema" (LS test_put_cors_invalid_rules/
+    ///   put-cors-exc-empty, 2023-07-31);
+    /// - `NoSuchCORSConfiguration`: no final stop (LS test_get_cors/get-cors-no-set,
+    ///   2023-07-31);
+    /// - `InvalidDigest`: "was invalid" (LS-s3 test_s3_invalid_content_md5/md5-error-0..4);
+    /// - `NoSuchBucket`: no final stop (LS-s3 test_get_object_no_such_bucket).
+    pub fn fixed_message(self, code: ErrorCode) -> Option<&'static str> {
+        match (self, code) {
+            (Profile::Cos, _) => None,
+            (Profile::S3, ErrorCode::MalformedXml) => Some(
+                "The XML you provided was not well-formed or did not validate against our published schema",
+            ),
+            (Profile::S3, ErrorCode::NoSuchCorsConfiguration) => {
+                Some("The CORS configuration does not exist")
+            }
+            (Profile::S3, ErrorCode::InvalidDigest) => {
+                Some("The Content-MD5 you specified was invalid.")
+            }
+            (Profile::S3, ErrorCode::NoSuchBucket) => Some("The specified bucket does not exist"),
+            (Profile::S3, _) => None,
+        }
+    }
+
+    /// The elements an error document of this vendor carries after
+    /// `Message`, given the bucket and key the request named: the model's
+    /// own ([`ApiError::details`]) and those the code implies.
+    ///
+    /// COS: none (436/7730: Code, Message, Resource, RequestId, TraceId).
+    /// S3, each recorded: `AccessForbidden` `Method`, `ResourceType` (LS
+    /// test_s3_cors, above); `NoSuchCORSConfiguration` and `NoSuchBucket`
+    /// `BucketName` (LS test_get_cors/get-cors-no-set; LS-s3
+    /// test_get_object_no_such_bucket); `NoSuchKey` `Key` (LS-s3
+    /// test_range_key_not_exists); `InvalidDigest` `Content-MD5` and
+    /// `BadDigest` `ExpectedDigest`, `CalculatedDigest` (LS-s3
+    /// test_s3_invalid_content_md5; the model supplies the values).
+    pub fn error_details<'e>(
+        self,
+        err: &'e ApiError,
+        bucket: &'e str,
+        key: &'e str,
+    ) -> Vec<(&'static str, Cow<'e, str>)> {
+        if self == Profile::Cos {
+            return Vec::new();
+        }
+        let mut out: Vec<(&'static str, Cow<'e, str>)> = err
+            .details
+            .iter()
+            .map(|(n, v)| (*n, Cow::Borrowed(v.as_ref())))
+            .collect();
+        let has = |n: &str| err.details.iter().any(|(k, _)| *k == n);
+        match err.code {
+            ErrorCode::AccessForbidden if !has("ResourceType") => {
+                let kind = if key.is_empty() { "BUCKET" } else { "OBJECT" };
+                out.push(("ResourceType", Cow::Borrowed(kind)));
+            }
+            ErrorCode::NoSuchCorsConfiguration | ErrorCode::NoSuchBucket if !has("BucketName") => {
+                out.push(("BucketName", Cow::Borrowed(bucket)));
+            }
+            ErrorCode::NoSuchKey if !has("Key") => out.push(("Key", Cow::Borrowed(key))),
+            _ => {}
+        }
+        out
+    }
+
     /// The prologue of XML documents this vendor writes.
     pub fn xml_prologue(self) -> &'static str {
         match self {
@@ -72,6 +250,11 @@ impl Profile {
         }
     }
 }
+
+/// AWS's refusal message (LS test_cors_match_origins/opt-wrong-origin and
+/// three more snapshots; see [`Profile::refusal`]). AWS's prose
+/// (cors-troubleshooting) prints only "This CORS request is not allowed".
+pub const S3_FORBIDDEN_MESSAGE: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
 
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
