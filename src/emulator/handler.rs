@@ -142,11 +142,23 @@ fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
     // CORS headers of an actual request go on every answer to it, errors
     // included, so that a browser can read the error.
     let origin = header(req.headers, &ORIGIN);
+    // Read only where the profile looks at them (s3).
+    let preflight_headers = match ctx.profile.reads_preflight_headers_on_actual_requests() {
+        true => (
+            header(req.headers, &ACCESS_CONTROL_REQUEST_METHOD),
+            header(req.headers, &ACCESS_CONTROL_REQUEST_HEADERS),
+        ),
+        false => (None, None),
+    };
     let cors_headers = cors.as_ref().and_then(|c| {
-        model::actual_request(
+        model::actual_request_with(
             c.as_deref(),
             origin.as_deref(),
             req.method.as_str(),
+            (
+                preflight_headers.0.as_deref(),
+                preflight_headers.1.as_deref(),
+            ),
             ctx.profile,
         )
     });

@@ -239,13 +239,41 @@ pub fn actual_request(
     method: &str,
     profile: Profile,
 ) -> Option<CorsHeaders> {
+    actual_request_with(config, origin, method, (None, None), profile)
+}
+
+/// [`actual_request`] for a request that may also carry a preflight's
+/// `Access-Control-Request-Method` and `-Headers` (`preflight_headers`).
+/// Where [`Profile::reads_preflight_headers_on_actual_requests`], the rule
+/// must allow those as it would in a preflight; otherwise they are ignored.
+pub fn actual_request_with(
+    config: Option<&CorsConfiguration>,
+    origin: Option<&str>,
+    method: &str,
+    preflight_headers: (Option<&str>, Option<&str>),
+    profile: Profile,
+) -> Option<CorsHeaders> {
     let (config, origin) = (config?, origin?);
+    let (method, requested) = match preflight_headers {
+        (m, h) if profile.reads_preflight_headers_on_actual_requests() => (
+            m.unwrap_or(method),
+            h.map(|h| {
+                h.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ),
+        _ => (method, Vec::new()),
+    };
     config.rules.iter().find_map(|rule| {
         let pattern = matching_origin(rule, origin)?;
-        rule.allowed_methods
-            .iter()
-            .any(|m| m == method)
-            .then(|| base_headers(rule, pattern, origin, profile, config))
+        (rule.allowed_methods.iter().any(|m| m == method)
+            && requested
+                .iter()
+                .all(|h| rule.allowed_headers.iter().any(|p| header_matches(p, h))))
+        .then(|| base_headers(rule, pattern, origin, profile, config))
     })
 }
 

@@ -118,6 +118,21 @@ impl Profile {
         matches!(self, Profile::S3)
     }
 
+    /// Does an actual request carrying `Access-Control-Request-Method` or
+    /// `-Headers` get CORS headers only if the rule allows that method and
+    /// those headers, as a preflight would (S3), or are they ignored (COS)?
+    ///
+    /// S3: LS test_cors_match_methods/get-wrong-op (validated 2025-03-17): a
+    /// GET from an allowed origin with `Access-Control-Request-Method: PUT`,
+    /// rule allowing only GET: 200 without any CORS header;
+    /// test_cors_match_headers/get-non-allowed-with-acl (2025-07-07): a GET
+    /// with `Access-Control-Request-Headers` the rule does not list: the
+    /// same. COS (inferred): no source speaks; a browser never sends them on
+    /// an actual request.
+    pub fn reads_preflight_headers_on_actual_requests(self) -> bool {
+        matches!(self, Profile::S3)
+    }
+
     /// The refusal of a preflight that no rule allows. `method`: its
     /// `Access-Control-Request-Method`.
     ///
