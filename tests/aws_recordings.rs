@@ -20,7 +20,7 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{request, serve, Resp};
+use common::{parse, raw, request, serve, Resp};
 
 const VARY: &str = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method";
 const NOT_ALLOWED: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
@@ -700,4 +700,50 @@ async fn cors_api_and_error_documents() {
     ] {
         assert!(doc.contains(part), "md5-error-bad-digest: {part} in {doc}");
     }
+}
+
+/// test_cors_http_options_non_existent_bucket (validated 2023-07-31).
+#[tokio::test]
+async fn options_on_a_bucket_that_does_not_exist() {
+    let s = serve("s3");
+    let send = |headers: &'static str| {
+        format!("OPTIONS /test-cors-options-no-bucket HTTP/1.1\r\nHost: fake-bucket-1250000000.cos.ap-beijing.myqcloud.com\r\n{headers}Connection: close\r\n\r\n")
+    };
+    let r = parse(&raw(s.addr, send("").as_bytes()).await);
+    check(
+        "options-no-origin",
+        &r,
+        400,
+        &[],
+        Some(aws_error("BadRequest", NO_ORIGIN, &[])),
+    );
+    let r = parse(&raw(s.addr, send("Origin: whatever\r\n").as_bytes()).await);
+    check(
+        "options-with-origin",
+        &r,
+        403,
+        &[],
+        Some(aws_error(
+            "AccessForbidden",
+            "CORSResponse: Bucket not found",
+            &[("Method", "OPTIONS"), ("ResourceType", "BUCKET")],
+        )),
+    );
+}
+
+/// MethodNotAllowed's message: test_s3.snapshot.json
+/// test_put_object_acl_on_delete_marker (validated 2026-02-21). AWS also
+/// writes `Method` and `ResourceType`; what it gives for `?cors` is not
+/// recorded, so only the message is checked.
+#[tokio::test]
+async fn method_not_allowed_message() {
+    let s = serve("s3");
+    let r = request(s.addr, "POST", "/?cors", &[], "").await;
+    assert_eq!(r.status, 405, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<Code>MethodNotAllowed</Code><Message>The specified method is not allowed against this resource.</Message>"),
+        "{}",
+        r.body
+    );
 }

@@ -136,7 +136,16 @@ fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
     // `None`: no such bucket; `Some(cors)`: the bucket's configuration.
     let cors = ctx.emu.store.cors(bucket);
     if req.method == Method::OPTIONS {
-        let cors = cors.ok_or_else(no_such_bucket)?;
+        let cors = cors.ok_or_else(|| {
+            let (o, m) = (
+                header(req.headers, &ORIGIN),
+                header(req.headers, &ACCESS_CONTROL_REQUEST_METHOD),
+            );
+            let refusal = ctx
+                .profile
+                .missing_bucket_preflight(o.as_deref(), m.as_deref());
+            refusal.unwrap_or_else(no_such_bucket)
+        })?;
         return Ok(preflight(ctx, req, cors.as_deref()));
     }
     // CORS headers of an actual request go on every answer to it, errors

@@ -45,8 +45,11 @@ impl Profile {
     ///
     /// COS: seed 003 exchange 2 returns `range` and three
     /// `x-cos-server-side-encryption-customer-*` headers when only `range` was
-    /// requested. S3: "Access-Control-Allow-Headers echoes the requested
-    /// headers" (AWS S3 user guide, cors.html).
+    /// requested. S3: recorded, LS test_cors_match_headers/opt-get-allowed
+    /// (validated 2025-07-07): a rule listing three headers, one requested,
+    /// answers that one; the prose (cors.html) says the same. Without a
+    /// requested header no `Access-Control-Allow-Headers` at all (LS
+    /// test_cors_match_methods/opt-get, 2025-03-17).
     pub fn echoes_requested_headers_only(self) -> bool {
         matches!(self, Profile::S3)
     }
@@ -55,7 +58,12 @@ impl Profile {
     ///
     /// COS: `Vary: Origin` only when `<ResponseVary>true</ResponseVary>` (PUT
     /// Bucket cors, 436/8279); the seeds' answers have no `Vary`. S3: always
-    /// `Origin, Access-Control-Request-Headers, Access-Control-Request-Method`.
+    /// `Origin, Access-Control-Request-Headers, Access-Control-Request-Method`
+    /// on an answer that carries CORS headers, a `*` rule's too, preflight or
+    /// actual request; none on a refusal or an answer without CORS headers
+    /// (LS test_cors_match_origins: opt-right-origin, get-right-origin,
+    /// opt-random-wildcard-origin, opt-wrong-origin, get-wrong-origin;
+    /// validated 2023-07-31).
     pub fn vary(self, response_vary: Option<bool>) -> Option<&'static str> {
         match self {
             Profile::Cos => (response_vary == Some(true)).then_some("Origin"),
@@ -68,8 +76,15 @@ impl Profile {
     /// Does a preflight missing `Origin` or `Access-Control-Request-Method`
     /// get S3's 400 `BadRequest` (true) or the ordinary 403 refusal (false)?
     ///
-    /// S3: 400 "Insufficient information. Origin request header needed."
-    /// (AWS S3 CORS troubleshooting). COS (inferred): COS documents both
+    /// S3: without `Origin`, 400 `BadRequest` "Insufficient information.
+    /// Origin request header needed.", with or without configuration
+    /// (recorded: LS test_cors_match_origins/opt-no-origin and
+    /// test_cors_http_options_no_config/options-no-origin, 2023-07-31).
+    /// Without `Access-Control-Request-Method`, on a bucket with
+    /// configuration: 400 as ceph/s3-tests test_cors_origin_response asserts
+    /// (not an AWS recording; the message is inferred from the Origin one);
+    /// on a bucket without, see [`Self::refuses_unconfigured_bucket_first`].
+    /// COS (inferred): COS documents both
     /// headers as required (436/8288) and its refusal message names "the
     /// evalution of Origin, request method / Access-Control-Request-Method"
     /// (seed 003 exchange 4), so a missing one is refused the same way.
@@ -178,6 +193,33 @@ impl Profile {
         }
     }
 
+    /// The answer to a preflight naming a bucket that does not exist, where
+    /// it is not the ordinary `NoSuchBucket` (`None`: it is).
+    ///
+    /// S3: without `Origin`, 400 `BadRequest` as for any preflight; with
+    /// one, 403 `AccessForbidden` `CORSResponse: Bucket not found`,
+    /// `<Method>` the requested method or `OPTIONS`, `<ResourceType>BUCKET`
+    /// (LS test_cors_http_options_non_existent_bucket/options-no-origin and
+    /// options-with-origin, validated 2023-07-31). COS: `NoSuchBucket`.
+    pub fn missing_bucket_preflight(
+        self,
+        origin: Option<&str>,
+        method: Option<&str>,
+    ) -> Option<ApiError> {
+        match (self, origin) {
+            (Profile::Cos, _) => None,
+            (Profile::S3, None) => Some(ApiError::new(
+                ErrorCode::BadRequest,
+                "Insufficient information. Origin request header needed.",
+            )),
+            (Profile::S3, Some(_)) => Some(
+                ApiError::new(ErrorCode::AccessForbidden, "CORSResponse: Bucket not found")
+                    .with("Method", method.unwrap_or("OPTIONS").to_string())
+                    .with("ResourceType", "BUCKET"),
+            ),
+        }
+    }
+
     /// Does this vendor's error document name the `Resource` (COS) or give
     /// the code's own elements instead (S3: `Method`, `ResourceType`,
     /// `BucketName`, `Key`, ..., then `RequestId` and `HostId`)?
@@ -197,7 +239,11 @@ impl Profile {
     /// - `NoSuchCORSConfiguration`: no final stop (LS test_get_cors/get-cors-no-set,
     ///   2023-07-31);
     /// - `InvalidDigest`: "was invalid" (LS-s3 test_s3_invalid_content_md5/md5-error-0..4);
-    /// - `NoSuchBucket`: no final stop (LS-s3 test_get_object_no_such_bucket).
+    /// - `NoSuchBucket`: no final stop (LS-s3 test_get_object_no_such_bucket);
+    /// - `MethodNotAllowed`: no method named in it (LS-s3
+    ///   test_put_object_acl_on_delete_marker; AWS adds `Method` and
+    ///   `ResourceType`, which the emulator does not write: the value AWS
+    ///   gives a `?cors` sub-resource is not recorded).
     pub fn fixed_message(self, code: ErrorCode) -> Option<&'static str> {
         match (self, code) {
             (Profile::Cos, _) => None,
@@ -211,6 +257,9 @@ impl Profile {
                 Some("The Content-MD5 you specified was invalid.")
             }
             (Profile::S3, ErrorCode::NoSuchBucket) => Some("The specified bucket does not exist"),
+            (Profile::S3, ErrorCode::MethodNotAllowed) => {
+                Some("The specified method is not allowed against this resource.")
+            }
             (Profile::S3, _) => None,
         }
     }
@@ -290,5 +339,55 @@ impl FromStr for Profile {
             "s3" => Ok(Profile::S3),
             other => Err(UnknownProfile(other.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The cos profile writes what it wrote before the s3 profile followed
+    // AWS's recordings: same message, no extra elements, `,` lists.
+    #[test]
+    fn cos_is_untouched_by_the_s3_recordings() {
+        let c = Profile::Cos;
+        assert_eq!(c.list_separator(), ",");
+        assert!(!c.lower_cases_requested_headers());
+        assert!(!c.refuses_unconfigured_bucket_first());
+        assert!(!c.reads_preflight_headers_on_actual_requests());
+        assert!(c.error_names_resource());
+        for e in [c.refusal("PUT"), c.no_configuration_refusal(Some("PUT"))] {
+            assert_eq!(e.code, ErrorCode::AccessForbidden);
+            assert_eq!(e.message, super::super::eval::FORBIDDEN_MESSAGE);
+            assert!(e.details.is_empty());
+        }
+        assert!(c.missing_bucket_preflight(Some("o"), None).is_none());
+        assert_eq!(c.fixed_message(ErrorCode::MalformedXml), None);
+        let e = ApiError::new(ErrorCode::NoSuchKey, "x").with("Key", "k");
+        assert!(c.error_details(&e, "b", "k").is_empty());
+    }
+
+    #[test]
+    fn s3_refusals_carry_aws_elements() {
+        let s = Profile::S3;
+        let r = s.refusal("DELETE");
+        assert_eq!(r.message, S3_FORBIDDEN_MESSAGE);
+        let d = s.error_details(&r, "b", "k");
+        assert_eq!(
+            d,
+            vec![
+                ("Method", Cow::Borrowed("DELETE")),
+                ("ResourceType", Cow::Borrowed("OBJECT"))
+            ]
+        );
+        let n = s.no_configuration_refusal(None);
+        let d = s.error_details(&n, "b", "k");
+        assert_eq!(
+            d,
+            vec![
+                ("Method", Cow::Borrowed("OPTIONS")),
+                ("ResourceType", Cow::Borrowed("BUCKET"))
+            ]
+        );
     }
 }

@@ -65,7 +65,11 @@ pub fn validate_config(config: &CorsConfiguration, profile: Profile) -> Result<(
     }
     let rule_error = match profile {
         Profile::Cos => ErrorCode::InvalidArgument,
-        // AWS answers rule violations with 400 InvalidRequest (PutBucketCors).
+        // AWS answers rule violations with 400 InvalidRequest: recorded for
+        // an unsupported method (LocalStack's AWS snapshot
+        // test_put_cors_invalid_rules/put-cors-exc, validated 2023-07-31);
+        // for too many rules and two wildcards not recorded (PutBucketCors).
+        // Its MalformedXML message has no detail: Profile::fixed_message.
         Profile::S3 => ErrorCode::InvalidRequest,
     };
     if config.rules.len() > MAX_RULES {
