@@ -336,6 +336,18 @@ fn compare_error(
     if let Some(r) = &err.resource {
         one(c, "Resource", r);
     }
+    for (name, want) in &err.elements {
+        one(c, name, want);
+    }
+    for name in &err.absent_elements {
+        let got = field(name);
+        c.check(
+            format!("error {name}"),
+            "(absent)".into(),
+            got.unwrap_or("(absent)").to_string(),
+            got.is_none(),
+        );
+    }
     for name in &err.present {
         let got = field(name).filter(|v| !v.is_empty());
         let volatile =
@@ -484,6 +496,7 @@ mod tests {
             message: Some("m".into()),
             resource: None,
             present: vec!["RequestId".into(), "TraceId".into()],
+            ..Default::default()
         });
         let c = compare(&e, &o, &BTreeSet::new());
         assert_eq!(c.mismatches.len(), 1, "{:?}", c.mismatches);

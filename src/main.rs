@@ -680,6 +680,9 @@ fn record(
                     .unwrap_or_else(|| format!("UNTRIAGED: {first}"));
                 if let Some(mut d) = record::divergence_of(case, o, &reason, &identity) {
                     d.link = prior.and_then(|p| p.link.clone());
+                    if let Some(p) = prior {
+                        record::keep_prior_messages(&mut d, p);
+                    }
                     file.divergences.insert(o.id.clone(), d);
                 }
             }

@@ -69,6 +69,29 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
                 Some(_) => get(n),
                 None => None,
             };
+            // Elements beyond COS's five are recorded with their values
+            // (the ids are volatile); those COS's expectation names that
+            // the answer lacks are recorded as absent.
+            let known = [
+                "Code",
+                "Message",
+                "Resource",
+                "RequestId",
+                "TraceId",
+                "HostId",
+            ];
+            let elements = fields
+                .iter()
+                .filter(|(k, _)| !known.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            let absent_elements = want
+                .resource
+                .iter()
+                .map(|_| "Resource".to_string())
+                .chain(want.present.iter().cloned())
+                .filter(|n| get(n).is_none())
+                .collect();
             e.error = Some(ExpectError {
                 code: get("Code").unwrap_or_default(),
                 message: keep("error Message", &want.message, "Message"),
@@ -79,6 +102,8 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
                     .filter(|n| get(n).is_some_and(|v| !v.is_empty()))
                     .cloned()
                     .collect(),
+                elements,
+                absent_elements,
             });
         } else if original.error.is_some() {
             e.body = Some(String::from_utf8_lossy(&observed.body).into_owned());
@@ -106,6 +131,26 @@ fn stable_error(e: &str) -> String {
     match e.rsplit_once(": ") {
         Some((head, cause)) if head.contains(" on target ") => cause.to_string(),
         _ => e.to_string(),
+    }
+}
+
+/// Keep the error messages a person pinned in the vendor file before
+/// (`prior`) where the new recording pins none for the same step and code:
+/// a case that does not check COS's message records none of its own, and
+/// re-recording must not drop what the vendor file says (AWS's recorded
+/// messages in cases/vendors/s3.yaml). If the endpoint's message changed,
+/// the next run says so.
+pub fn keep_prior_messages(new: &mut Divergence, prior: &Divergence) {
+    for (n, step) in new.steps.iter_mut() {
+        let (Some(err), Some(old)) = (
+            step.error.as_mut(),
+            prior.steps.get(n).and_then(|p| p.error.as_ref()),
+        ) else {
+            continue;
+        };
+        if err.message.is_none() && err.code == old.code {
+            err.message = old.message.clone();
+        }
     }
 }
 
@@ -145,5 +190,53 @@ pub fn divergence_of(
                 skip: false,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_error(code: &str, message: Option<&str>) -> Divergence {
+        let mut d = Divergence::default();
+        d.steps.insert(
+            1,
+            Expect {
+                status: 400,
+                error: Some(ExpectError {
+                    code: code.into(),
+                    message: message.map(str::to_string),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        );
+        d
+    }
+
+    fn message(d: &Divergence) -> Option<&str> {
+        d.steps[&1].error.as_ref()?.message.as_deref()
+    }
+
+    #[test]
+    fn a_pinned_message_survives_re_recording_of_the_same_code() {
+        let prior = with_error(
+            "MalformedXML",
+            Some("The XML you provided was not well-formed"),
+        );
+        let mut new = with_error("MalformedXML", None);
+        keep_prior_messages(&mut new, &prior);
+        assert_eq!(
+            message(&new),
+            Some("The XML you provided was not well-formed")
+        );
+        // Another code: the old message does not apply.
+        let mut other = with_error("InvalidRequest", None);
+        keep_prior_messages(&mut other, &prior);
+        assert_eq!(message(&other), None);
+        // A message the new recording has wins.
+        let mut fresh = with_error("MalformedXML", Some("new"));
+        keep_prior_messages(&mut fresh, &prior);
+        assert_eq!(message(&fresh), Some("new"));
     }
 }

@@ -621,6 +621,13 @@ pub struct ExpectError {
     /// (`RequestId`, `TraceId`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub present: Vec<String>,
+    /// Further elements and their exact values (AWS's `Method`,
+    /// `ResourceType`, `BucketName`, `Key`, ...).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub elements: std::collections::BTreeMap<String, String>,
+    /// Elements that must not be there (AWS writes no `Resource`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent_elements: Vec<String>,
 }
 
 /// A JSON Schema for a string with a description and an optional pattern.

@@ -136,17 +136,38 @@ fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
     // `None`: no such bucket; `Some(cors)`: the bucket's configuration.
     let cors = ctx.emu.store.cors(bucket);
     if req.method == Method::OPTIONS {
-        let cors = cors.ok_or_else(no_such_bucket)?;
+        let cors = cors.ok_or_else(|| {
+            let (o, m) = (
+                header(req.headers, &ORIGIN),
+                header(req.headers, &ACCESS_CONTROL_REQUEST_METHOD),
+            );
+            let refusal = ctx
+                .profile
+                .missing_bucket_preflight(o.as_deref(), m.as_deref());
+            refusal.unwrap_or_else(no_such_bucket)
+        })?;
         return Ok(preflight(ctx, req, cors.as_deref()));
     }
     // CORS headers of an actual request go on every answer to it, errors
     // included, so that a browser can read the error.
     let origin = header(req.headers, &ORIGIN);
+    // Read only where the profile looks at them (s3).
+    let preflight_headers = match ctx.profile.reads_preflight_headers_on_actual_requests() {
+        true => (
+            header(req.headers, &ACCESS_CONTROL_REQUEST_METHOD),
+            header(req.headers, &ACCESS_CONTROL_REQUEST_HEADERS),
+        ),
+        false => (None, None),
+    };
     let cors_headers = cors.as_ref().and_then(|c| {
-        model::actual_request(
+        model::actual_request_with(
             c.as_deref(),
             origin.as_deref(),
             req.method.as_str(),
+            (
+                preflight_headers.0.as_deref(),
+                preflight_headers.1.as_deref(),
+            ),
             ctx.profile,
         )
     });

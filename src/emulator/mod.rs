@@ -8,6 +8,7 @@
 //! error XML; [`server`] is the tokio/hyper accept loop.
 
 mod auth;
+mod aws;
 mod form;
 pub mod handler;
 mod ids;

@@ -165,6 +165,12 @@ pub fn error(
     trace_id: &str,
     profile: Profile,
 ) -> Reply {
+    if !profile.error_names_resource() {
+        let body = super::aws::error_body(err, resource, request_id, trace_id, profile);
+        let mut reply = Reply::new(err.status()).body("application/xml", body);
+        reply.trace_id = HeaderValue::from_str(trace_id).ok();
+        return reply;
+    }
     let mut xml = String::with_capacity(640);
     xml.push_str(profile.xml_prologue());
     xml.push_str("<Error><Code>");

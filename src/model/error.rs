@@ -115,6 +115,11 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// Mostly a fixed text: borrowed, so that a refusal allocates nothing.
     pub message: Cow<'static, str>,
+    /// Further elements of the error document, in order, between `Message`
+    /// and `RequestId` (AWS's `Method`, `ResourceType`, `ExpectedDigest`...).
+    /// Only the s3 profile writes them ([`super::Profile::error_details`]);
+    /// empty (no allocation) for every error the cos profile answers.
+    pub details: Vec<(&'static str, Cow<'static, str>)>,
 }
 
 impl ApiError {
@@ -122,7 +127,14 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
+            details: Vec::new(),
         }
+    }
+
+    /// The same error with one more element after the ones it has.
+    pub fn with(mut self, name: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
+        self.details.push((name, value.into()));
+        self
     }
 
     pub fn status(&self) -> u16 {

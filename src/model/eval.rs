@@ -155,6 +155,9 @@ pub fn preflight(
     req: &Preflight<'_>,
     profile: Profile,
 ) -> PreflightOutcome {
+    if config.is_none() && req.origin.is_some() && profile.refuses_unconfigured_bucket_first() {
+        return PreflightOutcome::Refused(profile.no_configuration_refusal(req.method));
+    }
     let (origin, method) = match (req.origin, req.method) {
         (Some(o), Some(m)) => (o, m),
         (None, _) if profile.rejects_incomplete_preflight_as_bad_request() => {
@@ -172,7 +175,7 @@ pub fn preflight(
         _ => return PreflightOutcome::Refused(forbidden()),
     };
     let Some(config) = config else {
-        return PreflightOutcome::Refused(forbidden());
+        return PreflightOutcome::Refused(profile.no_configuration_refusal(Some(method)));
     };
     // Source 436/8288: "You can use commas (,) to separate multiple headers
     // (case-insensitive)". Empty items (`a,,b`, a trailing comma, an empty
@@ -205,17 +208,23 @@ pub fn preflight(
         }
         let mut headers = base_headers(rule, origin_pattern, origin, profile, config);
         let star = rule.allowed_headers.iter().any(|p| p == "*");
+        let sep = profile.list_separator();
         headers.allow_headers = if requested.is_empty() {
             (!star && !profile.echoes_requested_headers_only() && !rule.allowed_headers.is_empty())
-                .then(|| rule.allowed_headers.join(","))
+                .then(|| rule.allowed_headers.join(sep))
         } else if star || profile.echoes_requested_headers_only() {
-            Some(requested.join(","))
+            let echoed = requested.join(sep);
+            Some(if profile.lower_cases_requested_headers() {
+                echoed.to_ascii_lowercase()
+            } else {
+                echoed
+            })
         } else {
-            Some(rule.allowed_headers.join(","))
+            Some(rule.allowed_headers.join(sep))
         };
         return PreflightOutcome::Allowed(headers);
     }
-    PreflightOutcome::Refused(forbidden())
+    PreflightOutcome::Refused(profile.refusal(method))
 }
 
 /// The CORS headers added to an actual (non-OPTIONS) request that carries an
@@ -230,13 +239,41 @@ pub fn actual_request(
     method: &str,
     profile: Profile,
 ) -> Option<CorsHeaders> {
+    actual_request_with(config, origin, method, (None, None), profile)
+}
+
+/// [`actual_request`] for a request that may also carry a preflight's
+/// `Access-Control-Request-Method` and `-Headers` (`preflight_headers`).
+/// Where [`Profile::reads_preflight_headers_on_actual_requests`], the rule
+/// must allow those as it would in a preflight; otherwise they are ignored.
+pub fn actual_request_with(
+    config: Option<&CorsConfiguration>,
+    origin: Option<&str>,
+    method: &str,
+    preflight_headers: (Option<&str>, Option<&str>),
+    profile: Profile,
+) -> Option<CorsHeaders> {
     let (config, origin) = (config?, origin?);
+    let (method, requested) = match preflight_headers {
+        (m, h) if profile.reads_preflight_headers_on_actual_requests() => (
+            m.unwrap_or(method),
+            h.map(|h| {
+                h.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ),
+        _ => (method, Vec::new()),
+    };
     config.rules.iter().find_map(|rule| {
         let pattern = matching_origin(rule, origin)?;
-        rule.allowed_methods
-            .iter()
-            .any(|m| m == method)
-            .then(|| base_headers(rule, pattern, origin, profile, config))
+        (rule.allowed_methods.iter().any(|m| m == method)
+            && requested
+                .iter()
+                .all(|h| rule.allowed_headers.iter().any(|p| header_matches(p, h))))
+        .then(|| base_headers(rule, pattern, origin, profile, config))
     })
 }
 
@@ -273,9 +310,10 @@ fn base_headers(
             origin.into()
         },
         allow_credentials: !any_origin,
-        allow_methods: Some(rule.allowed_methods.join(",")),
+        allow_methods: Some(rule.allowed_methods.join(profile.list_separator())),
         allow_headers: None,
-        expose_headers: (!rule.expose_headers.is_empty()).then(|| rule.expose_headers.join(",")),
+        expose_headers: (!rule.expose_headers.is_empty())
+            .then(|| rule.expose_headers.join(profile.list_separator())),
         max_age: rule.max_age_seconds,
         vary: profile.vary(config.response_vary),
     }

@@ -2,9 +2,23 @@
 //!
 //! `cos` is the reference. `s3` (AWS S3) differs only where a source says so;
 //! each difference is a method here, so the list of differences is this file.
+//!
+//! For `s3`, recordings of real AWS answers outrank AWS's prose. The
+//! recordings cited below:
+//! - LocalStack's AWS-validated snapshots, `localstack/localstack`
+//!   `tests/aws/services/s3/test_s3_cors.snapshot.json` (last changed in
+//!   commit 10e25f612ba7fb44758bfe6f8d669aac1bab9718; validation dates in
+//!   `test_s3_cors.validation.json`), cited as `LS <test>/<key>`;
+//!   and `tests/aws/services/s3/test_s3.snapshot.json` (validated
+//!   2026-02-21), cited as `LS-s3 <test>/<key>`;
+//! - a raw AWS error body quoted in versity/versitygw issue #2083
+//!   (https://github.com/versity/versitygw/issues/2083), the element order.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+
+use super::error::{ApiError, ErrorCode};
 
 /// A vendor whose CORS behaviour the model can reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -31,8 +45,11 @@ impl Profile {
     ///
     /// COS: seed 003 exchange 2 returns `range` and three
     /// `x-cos-server-side-encryption-customer-*` headers when only `range` was
-    /// requested. S3: "Access-Control-Allow-Headers echoes the requested
-    /// headers" (AWS S3 user guide, cors.html).
+    /// requested. S3: recorded, LS test_cors_match_headers/opt-get-allowed
+    /// (validated 2025-07-07): a rule listing three headers, one requested,
+    /// answers that one; the prose (cors.html) says the same. Without a
+    /// requested header no `Access-Control-Allow-Headers` at all (LS
+    /// test_cors_match_methods/opt-get, 2025-03-17).
     pub fn echoes_requested_headers_only(self) -> bool {
         matches!(self, Profile::S3)
     }
@@ -41,7 +58,12 @@ impl Profile {
     ///
     /// COS: `Vary: Origin` only when `<ResponseVary>true</ResponseVary>` (PUT
     /// Bucket cors, 436/8279); the seeds' answers have no `Vary`. S3: always
-    /// `Origin, Access-Control-Request-Headers, Access-Control-Request-Method`.
+    /// `Origin, Access-Control-Request-Headers, Access-Control-Request-Method`
+    /// on an answer that carries CORS headers, a `*` rule's too, preflight or
+    /// actual request; none on a refusal or an answer without CORS headers
+    /// (LS test_cors_match_origins: opt-right-origin, get-right-origin,
+    /// opt-random-wildcard-origin, opt-wrong-origin, get-wrong-origin;
+    /// validated 2023-07-31).
     pub fn vary(self, response_vary: Option<bool>) -> Option<&'static str> {
         match self {
             Profile::Cos => (response_vary == Some(true)).then_some("Origin"),
@@ -54,13 +76,233 @@ impl Profile {
     /// Does a preflight missing `Origin` or `Access-Control-Request-Method`
     /// get S3's 400 `BadRequest` (true) or the ordinary 403 refusal (false)?
     ///
-    /// S3: 400 "Insufficient information. Origin request header needed."
-    /// (AWS S3 CORS troubleshooting). COS (inferred): COS documents both
+    /// S3: without `Origin`, 400 `BadRequest` "Insufficient information.
+    /// Origin request header needed.", with or without configuration
+    /// (recorded: LS test_cors_match_origins/opt-no-origin and
+    /// test_cors_http_options_no_config/options-no-origin, 2023-07-31).
+    /// Without `Access-Control-Request-Method`, on a bucket with
+    /// configuration: 400 as ceph/s3-tests test_cors_origin_response asserts
+    /// (not an AWS recording; the message is inferred from the Origin one);
+    /// on a bucket without, see [`Self::refuses_unconfigured_bucket_first`].
+    /// COS (inferred): COS documents both
     /// headers as required (436/8288) and its refusal message names "the
     /// evalution of Origin, request method / Access-Control-Request-Method"
     /// (seed 003 exchange 4), so a missing one is refused the same way.
     pub fn rejects_incomplete_preflight_as_bad_request(self) -> bool {
         matches!(self, Profile::S3)
+    }
+
+    /// How the values of `Access-Control-Allow-Methods`, `-Allow-Headers`
+    /// and `-Expose-Headers` are joined.
+    ///
+    /// COS: `,` (seed 003, every exchange). S3: `, ` (LS
+    /// test_cors_match_origins/opt-right-origin `GET, PUT`, validated
+    /// 2023-07-31; test_cors_expose_headers/opt-get `x-amz-id-2,
+    /// x-amz-request-id, x-amz-request-payer`, 2023-07-31;
+    /// test_cors_match_headers/opt-get-allowed-no-space, 2025-07-07).
+    pub fn list_separator(self) -> &'static str {
+        match self {
+            Profile::Cos => ",",
+            Profile::S3 => ", ",
+        }
+    }
+
+    /// Does `Access-Control-Allow-Headers` give the requested headers in
+    /// lower case (S3) or as the request wrote them (COS)?
+    ///
+    /// S3: LS test_cors_match_headers/opt-get-allowed-diff-casing (validated
+    /// 2025-07-07): `x-AMZ-expected-BUCKET-owner, x-amz-server-side-encryption`
+    /// requested against a rule listing `x-amz-expected-bucket-owner` and
+    /// `x-AMZ-server-SIDE-encryption` answers `x-amz-expected-bucket-owner,
+    /// x-amz-server-side-encryption`: neither as requested nor as configured.
+    /// COS: seed 003 exchanges 1 and 3 echo lower-case requests unchanged;
+    /// mixed case is not recorded.
+    pub fn lower_cases_requested_headers(self) -> bool {
+        matches!(self, Profile::S3)
+    }
+
+    /// Is a preflight to a bucket without configuration refused before its
+    /// `Access-Control-Request-Method` is looked at?
+    ///
+    /// S3: yes. LS test_cors_http_options_no_config/options-with-origin-no-method
+    /// (validated 2023-07-31): `Origin` without the method, no configuration:
+    /// 403 `CORSResponse: CORS is not enabled for this bucket.`, not the 400
+    /// a missing method gets otherwise. COS: the question does not arise (both
+    /// are the same 403).
+    pub fn refuses_unconfigured_bucket_first(self) -> bool {
+        matches!(self, Profile::S3)
+    }
+
+    /// Does an actual request carrying `Access-Control-Request-Method` or
+    /// `-Headers` get CORS headers only if the rule allows that method and
+    /// those headers, as a preflight would (S3), or are they ignored (COS)?
+    ///
+    /// S3: LS test_cors_match_methods/get-wrong-op (validated 2025-03-17): a
+    /// GET from an allowed origin with `Access-Control-Request-Method: PUT`,
+    /// rule allowing only GET: 200 without any CORS header;
+    /// test_cors_match_headers/get-non-allowed-with-acl (2025-07-07): a GET
+    /// with `Access-Control-Request-Headers` the rule does not list: the
+    /// same. COS (inferred): no source speaks; a browser never sends them on
+    /// an actual request.
+    pub fn reads_preflight_headers_on_actual_requests(self) -> bool {
+        matches!(self, Profile::S3)
+    }
+
+    /// The refusal of a preflight that no rule allows. `method`: its
+    /// `Access-Control-Request-Method`.
+    ///
+    /// COS: 403 `AccessForbidden` with seed 003 exchange 4's message
+    /// (`Requet-Headers`, no final stop). S3: the message with
+    /// `Access-Control-Request-Headers` spelt right and a final stop, and
+    /// `<Method>` naming the requested method (LS test_cors_match_origins/
+    /// opt-wrong-origin, 2023-07-31; test_cors_match_methods/opt-put,
+    /// 2025-03-17; test_cors_match_headers/opt-get-non-allowed, 2025-07-07;
+    /// test_put_cors_default_values/opt-get-headers, 2023-07-31). The
+    /// emulator adds `<ResourceType>` (`OBJECT`, or `BUCKET` at the bucket's
+    /// root: LS test_cors_options_fails_partial_origin, 2024-03-01).
+    pub fn refusal(self, method: &str) -> ApiError {
+        match self {
+            Profile::Cos => {
+                ApiError::new(ErrorCode::AccessForbidden, super::eval::FORBIDDEN_MESSAGE)
+            }
+            Profile::S3 => ApiError::new(ErrorCode::AccessForbidden, S3_FORBIDDEN_MESSAGE)
+                .with("Method", method.to_string()),
+        }
+    }
+
+    /// The refusal of a preflight to a bucket without CORS configuration.
+    ///
+    /// COS: the ordinary refusal (seed 000; the Node SDK's real-COS test).
+    /// S3: 403 `AccessForbidden` `CORSResponse: CORS is not enabled for this
+    /// bucket.`, `<Method>` the requested method or `OPTIONS` when none was
+    /// sent, `<ResourceType>BUCKET` even for an object (LS
+    /// test_cors_http_options_no_config/options-with-origin-and-method and
+    /// options-with-origin-no-method, validated 2023-07-31; the raw body in
+    /// versitygw issue #2083). AWS's prose (cors-troubleshooting) agrees.
+    pub fn no_configuration_refusal(self, method: Option<&str>) -> ApiError {
+        match self {
+            Profile::Cos => {
+                ApiError::new(ErrorCode::AccessForbidden, super::eval::FORBIDDEN_MESSAGE)
+            }
+            Profile::S3 => ApiError::new(
+                ErrorCode::AccessForbidden,
+                "CORSResponse: CORS is not enabled for this bucket.",
+            )
+            .with("Method", method.unwrap_or("OPTIONS").to_string())
+            .with("ResourceType", "BUCKET"),
+        }
+    }
+
+    /// The answer to a preflight naming a bucket that does not exist, where
+    /// it is not the ordinary `NoSuchBucket` (`None`: it is).
+    ///
+    /// S3: without `Origin`, 400 `BadRequest` as for any preflight; with
+    /// one, 403 `AccessForbidden` `CORSResponse: Bucket not found`,
+    /// `<Method>` the requested method or `OPTIONS`, `<ResourceType>BUCKET`
+    /// (LS test_cors_http_options_non_existent_bucket/options-no-origin and
+    /// options-with-origin, validated 2023-07-31). COS: `NoSuchBucket`.
+    pub fn missing_bucket_preflight(
+        self,
+        origin: Option<&str>,
+        method: Option<&str>,
+    ) -> Option<ApiError> {
+        match (self, origin) {
+            (Profile::Cos, _) => None,
+            (Profile::S3, None) => Some(ApiError::new(
+                ErrorCode::BadRequest,
+                "Insufficient information. Origin request header needed.",
+            )),
+            (Profile::S3, Some(_)) => Some(
+                ApiError::new(ErrorCode::AccessForbidden, "CORSResponse: Bucket not found")
+                    .with("Method", method.unwrap_or("OPTIONS").to_string())
+                    .with("ResourceType", "BUCKET"),
+            ),
+        }
+    }
+
+    /// Does this vendor's error document name the `Resource` (COS) or give
+    /// the code's own elements instead (S3: `Method`, `ResourceType`,
+    /// `BucketName`, `Key`, ..., then `RequestId` and `HostId`)?
+    ///
+    /// S3: no recorded AWS error has a `Resource` (every error of the LS
+    /// snapshots above; versitygw #2083 prints the whole body).
+    pub fn error_names_resource(self) -> bool {
+        matches!(self, Profile::Cos)
+    }
+
+    /// The message this vendor gives with `code`, where it has a fixed one
+    /// that differs from the model's (COS's) wording; `None`: the model's.
+    ///
+    /// S3, each recorded:
+    /// - `MalformedXML`: no detail after "schema" (LS test_put_cors_invalid_rules/
+    ///   put-cors-exc-empty, 2023-07-31);
+    /// - `NoSuchCORSConfiguration`: no final stop (LS test_get_cors/get-cors-no-set,
+    ///   2023-07-31);
+    /// - `InvalidDigest`: "was invalid" (LS-s3 test_s3_invalid_content_md5/md5-error-0..4);
+    /// - `NoSuchBucket`: no final stop (LS-s3 test_get_object_no_such_bucket);
+    /// - `MethodNotAllowed`: no method named in it (LS-s3
+    ///   test_put_object_acl_on_delete_marker; AWS adds `Method` and
+    ///   `ResourceType`, which the emulator does not write: the value AWS
+    ///   gives a `?cors` sub-resource is not recorded).
+    pub fn fixed_message(self, code: ErrorCode) -> Option<&'static str> {
+        match (self, code) {
+            (Profile::Cos, _) => None,
+            (Profile::S3, ErrorCode::MalformedXml) => Some(
+                "The XML you provided was not well-formed or did not validate against our published schema",
+            ),
+            (Profile::S3, ErrorCode::NoSuchCorsConfiguration) => {
+                Some("The CORS configuration does not exist")
+            }
+            (Profile::S3, ErrorCode::InvalidDigest) => {
+                Some("The Content-MD5 you specified was invalid.")
+            }
+            (Profile::S3, ErrorCode::NoSuchBucket) => Some("The specified bucket does not exist"),
+            (Profile::S3, ErrorCode::MethodNotAllowed) => {
+                Some("The specified method is not allowed against this resource.")
+            }
+            (Profile::S3, _) => None,
+        }
+    }
+
+    /// The elements an error document of this vendor carries after
+    /// `Message`, given the bucket and key the request named: the model's
+    /// own ([`ApiError::details`]) and those the code implies.
+    ///
+    /// COS: none (436/7730: Code, Message, Resource, RequestId, TraceId).
+    /// S3, each recorded: `AccessForbidden` `Method`, `ResourceType` (LS
+    /// test_s3_cors, above); `NoSuchCORSConfiguration` and `NoSuchBucket`
+    /// `BucketName` (LS test_get_cors/get-cors-no-set; LS-s3
+    /// test_get_object_no_such_bucket); `NoSuchKey` `Key` (LS-s3
+    /// test_range_key_not_exists); `InvalidDigest` `Content-MD5` and
+    /// `BadDigest` `ExpectedDigest`, `CalculatedDigest` (LS-s3
+    /// test_s3_invalid_content_md5; the model supplies the values).
+    pub fn error_details<'e>(
+        self,
+        err: &'e ApiError,
+        bucket: &'e str,
+        key: &'e str,
+    ) -> Vec<(&'static str, Cow<'e, str>)> {
+        if self == Profile::Cos {
+            return Vec::new();
+        }
+        let mut out: Vec<(&'static str, Cow<'e, str>)> = err
+            .details
+            .iter()
+            .map(|(n, v)| (*n, Cow::Borrowed(v.as_ref())))
+            .collect();
+        let has = |n: &str| err.details.iter().any(|(k, _)| *k == n);
+        match err.code {
+            ErrorCode::AccessForbidden if !has("ResourceType") => {
+                let kind = if key.is_empty() { "BUCKET" } else { "OBJECT" };
+                out.push(("ResourceType", Cow::Borrowed(kind)));
+            }
+            ErrorCode::NoSuchCorsConfiguration | ErrorCode::NoSuchBucket if !has("BucketName") => {
+                out.push(("BucketName", Cow::Borrowed(bucket)));
+            }
+            ErrorCode::NoSuchKey if !has("Key") => out.push(("Key", Cow::Borrowed(key))),
+            _ => {}
+        }
+        out
     }
 
     /// The prologue of XML documents this vendor writes.
@@ -72,6 +314,11 @@ impl Profile {
         }
     }
 }
+
+/// AWS's refusal message (LS test_cors_match_origins/opt-wrong-origin and
+/// three more snapshots; see [`Profile::refusal`]). AWS's prose
+/// (cors-troubleshooting) prints only "This CORS request is not allowed".
+pub const S3_FORBIDDEN_MESSAGE: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
 
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -92,5 +339,55 @@ impl FromStr for Profile {
             "s3" => Ok(Profile::S3),
             other => Err(UnknownProfile(other.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The cos profile writes what it wrote before the s3 profile followed
+    // AWS's recordings: same message, no extra elements, `,` lists.
+    #[test]
+    fn cos_is_untouched_by_the_s3_recordings() {
+        let c = Profile::Cos;
+        assert_eq!(c.list_separator(), ",");
+        assert!(!c.lower_cases_requested_headers());
+        assert!(!c.refuses_unconfigured_bucket_first());
+        assert!(!c.reads_preflight_headers_on_actual_requests());
+        assert!(c.error_names_resource());
+        for e in [c.refusal("PUT"), c.no_configuration_refusal(Some("PUT"))] {
+            assert_eq!(e.code, ErrorCode::AccessForbidden);
+            assert_eq!(e.message, super::super::eval::FORBIDDEN_MESSAGE);
+            assert!(e.details.is_empty());
+        }
+        assert!(c.missing_bucket_preflight(Some("o"), None).is_none());
+        assert_eq!(c.fixed_message(ErrorCode::MalformedXml), None);
+        let e = ApiError::new(ErrorCode::NoSuchKey, "x").with("Key", "k");
+        assert!(c.error_details(&e, "b", "k").is_empty());
+    }
+
+    #[test]
+    fn s3_refusals_carry_aws_elements() {
+        let s = Profile::S3;
+        let r = s.refusal("DELETE");
+        assert_eq!(r.message, S3_FORBIDDEN_MESSAGE);
+        let d = s.error_details(&r, "b", "k");
+        assert_eq!(
+            d,
+            vec![
+                ("Method", Cow::Borrowed("DELETE")),
+                ("ResourceType", Cow::Borrowed("OBJECT"))
+            ]
+        );
+        let n = s.no_configuration_refusal(None);
+        let d = s.error_details(&n, "b", "k");
+        assert_eq!(
+            d,
+            vec![
+                ("Method", Cow::Borrowed("OPTIONS")),
+                ("ResourceType", Cow::Borrowed("BUCKET"))
+            ]
+        );
     }
 }
