@@ -44,7 +44,16 @@ async fn object_count(addr: std::net::SocketAddr) -> usize {
 async fn served_with_owners_configuration() -> (common::Served, coscors::model::CorsConfiguration) {
     let served = serve("cos");
     assert_eq!(
-        request(served.addr, "PUT", "/?cors", &[], ORIGINAL)
+        request(
+            served.addr,
+            "PUT",
+            "/?cors",
+            &[(
+                "Content-MD5",
+                &coscors::model::content_md5_of(ORIGINAL.as_bytes())
+            )],
+            ORIGINAL
+        )
             .await
             .status,
         200

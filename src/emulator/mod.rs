@@ -11,6 +11,7 @@ mod auth;
 mod form;
 pub mod handler;
 mod ids;
+mod multipart;
 mod reply;
 pub mod route;
 mod server;

@@ -480,7 +480,9 @@ pub fn run_model(profile: Profile, input: &FuzzInput, steps: &[WireStep], out: &
                 // (the digest is right by construction, and parsing
                 // what was written gives `c` back: see the
                 // `xml_roundtrip` fuzz target).
-                let size = s.oversize.map_or(Ok(()), model::check_body_size);
+                let size = s
+                    .oversize
+                    .map_or(Ok(()), |len| model::check_body_size(len, profile));
                 match size.and_then(|()| model::validate_config(c, profile)) {
                     Ok(()) => {
                         config = Some(Cow::Borrowed(c));

@@ -20,8 +20,8 @@ pub use config::{CorsConfiguration, CorsRule, Text, ALLOWED_METHODS, MAX_RULES};
 pub use error::{ApiError, ErrorCode};
 pub use eval::{actual_request, preflight, CorsHeaders, Preflight, PreflightOutcome};
 pub use glob::wildcard_match;
-pub use profile::Profile;
+pub use profile::{Profile, CONSOLE_ORIGIN};
 pub use validate::{
     check_body_size, check_content_md5, content_md5_of, validate_config, validate_put,
-    validate_put_written, MAX_BODY_BYTES,
+    validate_put_written, MAX_BODY_BYTES, MISSING_CONTENT_MD5,
 };
