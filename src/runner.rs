@@ -220,7 +220,26 @@ async fn setup(session: &Session, case: &LoadedCase) -> Result<()> {
             );
         }
     }
+    let method = match &case.case.bucket.cors {
+        CorsSetup::None => "DELETE",
+        CorsSetup::Config(_) => "PUT",
+    };
+    settle(session, method, Some("cors"), 200).await;
     Ok(())
+}
+
+/// After a request that changed the CORS configuration (a 2xx to PUT or
+/// DELETE `?cors`), wait the target's `settle` time (zero but when
+/// recording a real endpoint: `record::settle_for`).
+async fn settle(session: &Session, method: &str, query: Option<&str>, status: u16) {
+    let wait = session.spec().settle;
+    if !wait.is_zero()
+        && query == Some("cors")
+        && matches!(method, "PUT" | "DELETE")
+        && status / 100 == 2
+    {
+        tokio::time::sleep(wait).await;
+    }
 }
 
 async fn run_step(
@@ -252,6 +271,13 @@ async fn run_step(
             body,
         )
         .await?;
+    settle(
+        session,
+        &req.method.0,
+        req.query.as_deref(),
+        observed.status,
+    )
+    .await;
     let for_target = |e: &Expect| {
         let mut e = e.clone();
         if let Some(err) = e.error.as_mut() {

@@ -7,7 +7,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{parse, raw, serve, Resp, HOST};
+use common::{parse, raw, request, serve, Resp, HOST};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -190,6 +190,94 @@ async fn seed_003_exchanges_on_coscors_serve() {
     assert_eq!(seed_body, seed);
     assert_eq!(seed.len(), 687);
     assert_eq!(r.header("Content-Length"), Some("687"));
+}
+
+/// A whole multipart upload from a page (audit U5): initiate, two parts,
+/// complete, each answer carrying the CORS headers; the object is the parts
+/// in order, and the upload is gone afterwards.
+#[tokio::test]
+async fn multipart_upload_carries_cors_and_assembles_the_object() {
+    let served = serve("cos");
+    let addr = served.addr;
+    put_cors(
+        addr,
+        "<CORSConfiguration><CORSRule><AllowedOrigin>https://example.com</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>",
+    )
+    .await;
+    let origin = [("Origin", "https://example.com")];
+    let cors_ok = |r: &Resp, what: &str| {
+        assert_eq!(
+            r.header("Access-Control-Allow-Origin"),
+            Some("https://example.com"),
+            "{what}: {:?}",
+            r.headers
+        );
+        assert_eq!(
+            r.header("Access-Control-Expose-Headers"),
+            Some("ETag"),
+            "{what}"
+        );
+    };
+    let r = request(addr, "POST", "/big.bin?uploads", &origin, "").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    cors_ok(&r, "initiate");
+    let id = r
+        .body
+        .split("<UploadId>")
+        .nth(1)
+        .and_then(|t| t.split("</UploadId>").next())
+        .expect("an UploadId")
+        .to_string();
+    assert!(r.body.contains("<Key>big.bin</Key>"), "{}", r.body);
+    let mut etags = Vec::new();
+    for (n, data) in [(1, "part one "), (2, "part two")] {
+        let r = request(
+            addr,
+            "PUT",
+            &format!("/big.bin?partNumber={n}&uploadId={id}"),
+            &origin,
+            data,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        cors_ok(&r, "upload part");
+        etags.push(r.header("ETag").expect("part ETag").to_string());
+    }
+    let complete = format!(
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{}</ETag></Part><Part><PartNumber>2</PartNumber><ETag>{}</ETag></Part></CompleteMultipartUpload>",
+        etags[0], etags[1]
+    );
+    let r = request(
+        addr,
+        "POST",
+        &format!("/big.bin?uploadId={id}"),
+        &origin,
+        &complete,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    cors_ok(&r, "complete");
+    assert!(r.body.contains("-2\"</ETag>"), "{}", r.body);
+    let r = request(addr, "GET", "/big.bin", &origin, "").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, "part one part two");
+    assert!(
+        r.header("ETag").is_some_and(|e| e.ends_with("-2\"")),
+        "{:?}",
+        r.headers
+    );
+    // The upload is complete: its id is gone, and the error carries CORS.
+    let r = request(
+        addr,
+        "PUT",
+        &format!("/big.bin?partNumber=3&uploadId={id}"),
+        &origin,
+        "late",
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("<Code>NoSuchUpload</Code>"), "{}", r.body);
+    cors_ok(&r, "late part");
 }
 
 fn assert_no_5xx(bytes: &[u8], what: &str) -> u16 {

@@ -54,8 +54,8 @@ async fn served_with_owners_configuration() -> (common::Served, coscors::model::
             )],
             ORIGINAL
         )
-            .await
-            .status,
+        .await
+        .status,
         200
     );
     let before = current_config(served.addr).await;

@@ -576,7 +576,8 @@ fn complete_upload(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str, id: &str) -> 
         .region
         .as_deref()
         .unwrap_or(&ctx.emu.config.region);
-    let esc = |v: &str| quick_xml::escape::escape(v).into_owned();
+    // Quotes stay as they are (the ETag is quoted, as COS writes it).
+    let esc = |v: &str| quick_xml::escape::partial_escape(v).into_owned();
     let body = format!(
         "{}<CompleteMultipartUploadResult><Location>{}</Location><Bucket>{}</Bucket><Key>{}</Key><ETag>{}</ETag></CompleteMultipartUploadResult>",
         ctx.profile.xml_prologue(),

@@ -541,7 +541,11 @@ mod tests {
     #[test]
     fn explicit_list_is_lower_cased() {
         let c = cfg(vec![
-            rule(&["https://a.example"], &["GET"], &["X-Custom-Header", "Range"]),
+            rule(
+                &["https://a.example"],
+                &["GET"],
+                &["X-Custom-Header", "Range"],
+            ),
             rule(&["*"], &["GET"], &["*"]),
         ]);
         let ask = |origin, headers| Preflight {
@@ -572,7 +576,10 @@ mod tests {
             request_headers: Some("Content-Length"),
         };
         let h = allowed(preflight(None, &q, Profile::Cos));
-        assert_eq!(h.allow_origin.as_deref(), Some(crate::model::CONSOLE_ORIGIN));
+        assert_eq!(
+            h.allow_origin.as_deref(),
+            Some(crate::model::CONSOLE_ORIGIN)
+        );
         assert_eq!(h.allow_methods.as_deref(), Some("GET,PUT,POST,HEAD,DELETE"));
         assert_eq!(h.allow_headers.as_deref(), Some("Content-Length"));
         assert!(matches!(

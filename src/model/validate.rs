@@ -112,7 +112,11 @@ pub fn check_body_size(len: usize, profile: Profile) -> Result<(), ApiError> {
 /// its digest (required on COS: [`Profile::requires_content_md5_on_put_cors`]),
 /// then that there is a body ([`Profile::empty_body_error`]). The order is
 /// inferred: nothing public shows it.
-fn check_envelope(body: &[u8], content_md5: Option<&str>, profile: Profile) -> Result<(), ApiError> {
+fn check_envelope(
+    body: &[u8],
+    content_md5: Option<&str>,
+    profile: Profile,
+) -> Result<(), ApiError> {
     check_body_size(body.len(), profile)?;
     match content_md5 {
         Some(md5) => check_content_md5(body, md5)?,
