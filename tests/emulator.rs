@@ -278,6 +278,29 @@ async fn multipart_upload_carries_cors_and_assembles_the_object() {
     assert_eq!(r.status, 404);
     assert!(r.body.contains("<Code>NoSuchUpload</Code>"), "{}", r.body);
     cors_ok(&r, "late part");
+    // POST Object, a form upload from the page, carries them too.
+    let form = "--b\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nform.txt\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\nhello\r\n--b--\r\n";
+    let r = request(
+        addr,
+        "POST",
+        "/",
+        &[
+            ("Origin", "https://example.com"),
+            ("Content-Type", "multipart/form-data; boundary=b"),
+        ],
+        form,
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    cors_ok(&r, "POST Object");
+    assert_eq!(
+        r.header("ETag"),
+        Some("\"5d41402abc4b2a76b9719d911017c592\"")
+    );
+    assert_eq!(
+        request(addr, "GET", "/form.txt", &[], "").await.body,
+        "hello"
+    );
 }
 
 fn assert_no_5xx(bytes: &[u8], what: &str) -> u16 {
