@@ -55,8 +55,19 @@ enum Command {
         #[arg(default_value = "cases")]
         paths: Vec<PathBuf>,
         /// The endpoint to record.
-        #[arg(long, env = "COSCORS_TARGET")]
-        target: String,
+        #[arg(long, env = "COSCORS_TARGET", required_unless_present = "plan")]
+        target: Option<String>,
+        /// List, in priority order, the cases a recording against real COS
+        /// would raise from inferred or supported, with what each tells
+        /// (cases/recording-plan.yaml); records nothing.
+        #[arg(long)]
+        plan: bool,
+        /// Wait this long after each change to the CORS configuration (PUT
+        /// or DELETE ?cors) before the next request: COS applies changes
+        /// after a few seconds. Default 5s for real endpoints, 0 for the
+        /// emulator and loopback servers.
+        #[arg(long, value_parser = parse_duration)]
+        settle: Option<std::time::Duration>,
         /// The targets file (default: $COSCORS_TARGETS, then ./targets.yaml).
         #[arg(long)]
         targets: Option<PathBuf>,
@@ -217,13 +228,20 @@ fn real_main() -> Result<ExitCode> {
         Command::Record {
             paths,
             target,
+            plan,
+            settle,
             targets,
             vendor,
             out,
             filter,
             i_own_this_bucket,
         } => {
+            if plan {
+                return record_plan(&paths, &filter, settle);
+            }
+            let target = target.ok_or_else(|| anyhow::anyhow!("record: --target is required"))?;
             let mut spec = TargetSpec::resolve(&target, targets.as_deref())?;
+            spec.settle = coscors::record::settle_for(&spec, settle);
             // Recording compares with COS's expectations alone, under the
             // vendor's identity headers; a case the vendor file says not to
             // send (it would break the vendor) is not sent.
@@ -614,6 +632,30 @@ fn today() -> String {
         .unwrap_or(0);
     let d = coscors::sign::sigv4::format_amz_date(secs);
     format!("{}-{}-{}", &d[0..4], &d[4..6], &d[6..8])
+}
+
+/// `coscors record --plan`: the recording plan for the loaded cases.
+fn record_plan(
+    paths: &[PathBuf],
+    filters: &[String],
+    settle: Option<std::time::Duration>,
+) -> Result<ExitCode> {
+    let (cases, load_errors) = suite::load(paths, &suite::Selection::including(filters)?)?;
+    if let Some(e) = load_errors.first() {
+        anyhow::bail!("{e}");
+    }
+    let root = cli::run::cases_root(paths);
+    let mut entries = coscors::record::load_plan(&root)?;
+    // For part of the suite (--filter, or a sub-folder), the plan covers
+    // the loaded cases only; for the whole suite an id naming no case is an
+    // error.
+    if !filters.is_empty() || paths.iter().any(|p| *p != root) {
+        entries.retain(|e| cases.iter().any(|c| c.id == e.id));
+    }
+    let lines = coscors::record::plan(&entries, &cases)?;
+    let wait = settle.unwrap_or(coscors::record::DEFAULT_SETTLE);
+    print!("{}", coscors::record::render_plan(&lines, wait));
+    Ok(ExitCode::SUCCESS)
 }
 
 fn record(

@@ -194,7 +194,7 @@ pub fn divergence_of(
 }
 
 #[cfg(test)]
-mod tests {
+mod message_tests {
     use super::*;
 
     fn with_error(code: &str, message: Option<&str>) -> Divergence {
@@ -238,5 +238,210 @@ mod tests {
         let mut fresh = with_error("MalformedXML", Some("new"));
         keep_prior_messages(&mut fresh, &prior);
         assert_eq!(message(&fresh), Some("new"));
+    }
+}
+
+/// The recording plan's file name, under the cases root (skipped by
+/// [`crate::case::discover`]).
+pub const PLAN_FILE: &str = "recording-plan.yaml";
+
+/// How long a recording of a real endpoint waits after a change to the
+/// CORS configuration by default. Every official SDK's test against real
+/// COS waits between PUT `?cors` and the next request: cos-js-sdk-v5
+/// `test/test.js` 2 s (`setTimeout(…, 2000)`), cos-python-sdk-v5
+/// `ut/test.py` 4 s (`time.sleep(4)  # wait for sync`), cos-java-sdk-v5
+/// `CORSTest.java` 5 s (`Thread.sleep(5000L)`), cos-cpp-sdk-v5
+/// `unittest/src/bucket_op_test.cpp` 5 s (`sleep(5)`); the longest is taken.
+pub const DEFAULT_SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The wait a recording of `spec` uses: `flag` if given, else none for the
+/// embedded emulator and loopback servers (they apply a change at once),
+/// [`DEFAULT_SETTLE`] for anything else.
+pub fn settle_for(
+    spec: &crate::target::TargetSpec,
+    flag: Option<std::time::Duration>,
+) -> std::time::Duration {
+    use crate::target::Endpoint;
+    flag.unwrap_or(match &spec.endpoint {
+        Endpoint::Emulator => std::time::Duration::ZERO,
+        Endpoint::Url { host, .. } if is_loopback(host) => std::time::Duration::ZERO,
+        Endpoint::Url { .. } => DEFAULT_SETTLE,
+    })
+}
+
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// One entry of the recording plan.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanEntry {
+    /// The case's id.
+    pub id: String,
+    /// The audit's "suggested next recordings" number, 11 for the rest.
+    pub rank: u32,
+    /// The audit finding the case belongs to.
+    pub audit: String,
+    /// What the recording will tell, in one line.
+    pub tells: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanFile {
+    plan: Vec<PlanEntry>,
+}
+
+/// Read `<cases root>/recording-plan.yaml`.
+pub fn load_plan(cases_root: &std::path::Path) -> anyhow::Result<Vec<PlanEntry>> {
+    use anyhow::Context as _;
+    let path = cases_root.join(PLAN_FILE);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading the recording plan {}", path.display()))?;
+    let file: PlanFile = serde_norway::from_str(&text)
+        .with_context(|| format!("parsing the recording plan {}", path.display()))?;
+    Ok(file.plan)
+}
+
+/// One line of `coscors record --plan`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanLine {
+    pub id: String,
+    pub evidence: crate::case::Evidence,
+    pub rank: u32,
+    pub audit: String,
+    pub tells: String,
+}
+
+/// The plan for `cases`: the entries whose case is graded below
+/// `settled` (a recording of real COS would raise it), inferred first, then
+/// supported, each by rank and then in the file's order. An entry naming
+/// no case, or naming one twice, is an error.
+pub fn plan(entries: &[PlanEntry], cases: &[LoadedCase]) -> anyhow::Result<Vec<PlanLine>> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut lines = Vec::new();
+    for e in entries {
+        anyhow::ensure!(
+            seen.insert(e.id.as_str()),
+            "recording plan: {} is listed twice",
+            e.id
+        );
+        anyhow::ensure!(
+            !e.tells.trim().is_empty() && !e.tells.contains('\n'),
+            "recording plan: {} needs one line saying what the recording tells",
+            e.id
+        );
+        let case = cases
+            .iter()
+            .find(|c| c.id == e.id)
+            .ok_or_else(|| anyhow::anyhow!("recording plan: no case {}", e.id))?;
+        if case.case.evidence != crate::case::Evidence::Settled {
+            lines.push(PlanLine {
+                id: e.id.clone(),
+                evidence: case.case.evidence,
+                rank: e.rank,
+                audit: e.audit.clone(),
+                tells: e.tells.clone(),
+            });
+        }
+    }
+    // Stable: equal keys keep the file's order.
+    lines.sort_by_key(|l| (std::cmp::Reverse(l.evidence), l.rank));
+    Ok(lines)
+}
+
+/// The plan as text, one numbered line per case.
+pub fn render_plan(lines: &[PlanLine], settle: std::time::Duration) -> String {
+    let mut out = format!(
+        "Recording plan: {} case(s) a recording against real COS would raise, inferred first, then supported, by the audit's suggested order.\nRecord with `coscors record --target <cos target> --filter <id>`; after each change to the CORS configuration it waits {} s (--settle).\n",
+        lines.len(),
+        settle.as_secs_f64()
+    );
+    for (i, l) in lines.iter().enumerate() {
+        out.push_str(&format!(
+            "{:>3}. [{}] {} ({}): {}\n",
+            i + 1,
+            l.evidence,
+            l.id,
+            l.audit,
+            l.tells
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+    use crate::case::{discover, load_file, Evidence};
+
+    fn suite() -> (std::path::PathBuf, Vec<LoadedCase>) {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("cases");
+        let mut cases = Vec::new();
+        for f in discover(std::slice::from_ref(&root)).expect("cases") {
+            cases.extend(load_file(&f).expect("a case file").cases);
+        }
+        (root, cases)
+    }
+
+    #[test]
+    fn every_plan_id_is_a_case_and_every_inferred_case_is_planned() {
+        let (root, cases) = suite();
+        let entries = load_plan(&root).expect("the plan loads");
+        let lines = plan(&entries, &cases).expect("every id is a case");
+        for c in cases
+            .iter()
+            .filter(|c| c.case.evidence == Evidence::Inferred)
+        {
+            assert!(
+                entries.iter().any(|e| e.id == c.id),
+                "{} is inferred but not in {PLAN_FILE}",
+                c.id
+            );
+        }
+        // Inferred first, then supported; within a grade by rank.
+        let keys: Vec<_> = lines
+            .iter()
+            .map(|l| (std::cmp::Reverse(l.evidence), l.rank))
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
+        assert!(lines.iter().all(|l| l.evidence != Evidence::Settled));
+        assert_eq!(lines[0].evidence, Evidence::Inferred);
+        let text = render_plan(&lines, DEFAULT_SETTLE);
+        assert_eq!(text.lines().count(), lines.len() + 2);
+    }
+
+    #[test]
+    fn unknown_or_repeated_ids_are_errors() {
+        let (_, cases) = suite();
+        let entry = |id: &str| PlanEntry {
+            id: id.into(),
+            rank: 1,
+            audit: "C1".into(),
+            tells: "x".into(),
+        };
+        assert!(plan(&[entry("no/such-case")], &cases).is_err());
+        let e = entry("put-cors/missing-content-md5");
+        assert!(plan(&[e.clone(), e], &cases).is_err());
+    }
+
+    #[test]
+    fn settle_is_five_seconds_for_real_endpoints_only() {
+        let emu = crate::target::TargetSpec::resolve("emulator", None).expect("built in");
+        assert!(settle_for(&emu, None).is_zero());
+        let local = crate::target::TargetSpec::resolve("http://127.0.0.1:9000", None).expect("url");
+        assert!(settle_for(&local, None).is_zero());
+        let remote = crate::target::TargetSpec::resolve(
+            "https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com",
+            None,
+        )
+        .expect("url");
+        assert_eq!(settle_for(&remote, None), DEFAULT_SETTLE);
+        let two = std::time::Duration::from_secs(2);
+        assert_eq!(settle_for(&remote, Some(two)), two);
     }
 }

@@ -7,7 +7,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{parse, raw, serve, Resp, HOST};
+use common::{parse, raw, request, serve, Resp, HOST};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -33,8 +33,10 @@ fn assert_headers(r: &Resp, want: &[(&str, &str)], absent: &[&str]) {
 }
 
 async fn put_cors(addr: SocketAddr, xml: &str) {
+    // Content-MD5 is required on PUT Bucket cors (436/8279).
+    let md5 = coscors::model::content_md5_of(xml.as_bytes());
     let req = format!(
-        "PUT /?cors HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+        "PUT /?cors HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/xml\r\nContent-MD5: {md5}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
         xml.len()
     );
     let r = parse(&raw(addr, req.as_bytes()).await);
@@ -164,8 +166,10 @@ async fn seed_003_exchanges_on_coscors_serve() {
     // Same shapes as the seed's: 44 base64 characters; 172 for the trace id.
     assert_eq!(request_id.len(), 44);
     assert_eq!(trace_id.len(), 172);
+    // Laid out as 436/8288 prints it: indented, `'` escaped.
     let expected_body = format!(
-        "<?xml version='1.0' encoding='utf-8' ?><Error><Code>AccessForbidden</Code><Message>{FORBIDDEN}</Message><Resource>examplebucket-1250000000.cos.ap-beijing.myqcloud.com/exampleobject</Resource><RequestId>{request_id}</RequestId><TraceId>{trace_id}</TraceId></Error>"
+        "<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n\t<Code>AccessForbidden</Code>\n\t<Message>{}</Message>\n\t<Resource>examplebucket-1250000000.cos.ap-beijing.myqcloud.com/exampleobject</Resource>\n\t<RequestId>{request_id}</RequestId>\n\t<TraceId>{trace_id}</TraceId>\n</Error>",
+        FORBIDDEN.replace('\'', "&apos;")
     );
     assert_eq!(r.body, expected_body);
     assert_eq!(
@@ -181,7 +185,122 @@ async fn seed_003_exchanges_on_coscors_serve() {
         "/tests/vectors/seed-003-exchange-4-body.xml"
     ))
     .expect("test vector");
-    assert_eq!(seed_body, seed.trim_end());
+    // The vector holds the body exactly (no trailing newline): 687 bytes,
+    // the seed's Content-Length, and so does the answer.
+    assert_eq!(seed_body, seed);
+    assert_eq!(seed.len(), 687);
+    assert_eq!(r.header("Content-Length"), Some("687"));
+}
+
+/// A whole multipart upload from a page (audit U5): initiate, two parts,
+/// complete, each answer carrying the CORS headers; the object is the parts
+/// in order, and the upload is gone afterwards.
+#[tokio::test]
+async fn multipart_upload_carries_cors_and_assembles_the_object() {
+    let served = serve("cos");
+    let addr = served.addr;
+    put_cors(
+        addr,
+        "<CORSConfiguration><CORSRule><AllowedOrigin>https://example.com</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>",
+    )
+    .await;
+    let origin = [("Origin", "https://example.com")];
+    let cors_ok = |r: &Resp, what: &str| {
+        assert_eq!(
+            r.header("Access-Control-Allow-Origin"),
+            Some("https://example.com"),
+            "{what}: {:?}",
+            r.headers
+        );
+        assert_eq!(
+            r.header("Access-Control-Expose-Headers"),
+            Some("ETag"),
+            "{what}"
+        );
+    };
+    let r = request(addr, "POST", "/big.bin?uploads", &origin, "").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    cors_ok(&r, "initiate");
+    let id = r
+        .body
+        .split("<UploadId>")
+        .nth(1)
+        .and_then(|t| t.split("</UploadId>").next())
+        .expect("an UploadId")
+        .to_string();
+    assert!(r.body.contains("<Key>big.bin</Key>"), "{}", r.body);
+    let mut etags = Vec::new();
+    for (n, data) in [(1, "part one "), (2, "part two")] {
+        let r = request(
+            addr,
+            "PUT",
+            &format!("/big.bin?partNumber={n}&uploadId={id}"),
+            &origin,
+            data,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        cors_ok(&r, "upload part");
+        etags.push(r.header("ETag").expect("part ETag").to_string());
+    }
+    let complete = format!(
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{}</ETag></Part><Part><PartNumber>2</PartNumber><ETag>{}</ETag></Part></CompleteMultipartUpload>",
+        etags[0], etags[1]
+    );
+    let r = request(
+        addr,
+        "POST",
+        &format!("/big.bin?uploadId={id}"),
+        &origin,
+        &complete,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    cors_ok(&r, "complete");
+    assert!(r.body.contains("-2\"</ETag>"), "{}", r.body);
+    let r = request(addr, "GET", "/big.bin", &origin, "").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, "part one part two");
+    assert!(
+        r.header("ETag").is_some_and(|e| e.ends_with("-2\"")),
+        "{:?}",
+        r.headers
+    );
+    // The upload is complete: its id is gone, and the error carries CORS.
+    let r = request(
+        addr,
+        "PUT",
+        &format!("/big.bin?partNumber=3&uploadId={id}"),
+        &origin,
+        "late",
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("<Code>NoSuchUpload</Code>"), "{}", r.body);
+    cors_ok(&r, "late part");
+    // POST Object, a form upload from the page, carries them too.
+    let form = "--b\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nform.txt\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\nhello\r\n--b--\r\n";
+    let r = request(
+        addr,
+        "POST",
+        "/",
+        &[
+            ("Origin", "https://example.com"),
+            ("Content-Type", "multipart/form-data; boundary=b"),
+        ],
+        form,
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    cors_ok(&r, "POST Object");
+    assert_eq!(
+        r.header("ETag"),
+        Some("\"5d41402abc4b2a76b9719d911017c592\"")
+    );
+    assert_eq!(
+        request(addr, "GET", "/form.txt", &[], "").await.body,
+        "hello"
+    );
 }
 
 fn assert_no_5xx(bytes: &[u8], what: &str) -> u16 {
@@ -217,7 +336,7 @@ async fn bad_input_never_gets_5xx() {
     req.extend_from_slice(&big);
     let r = raw(addr, &req).await;
     assert_eq!(assert_no_5xx(&r, "1 MB body"), 400);
-    assert!(parse(&r).body.contains("<Code>EntityTooLarge</Code>"));
+    assert!(parse(&r).body.contains("<Code>XMLSizeLimit</Code>"));
 
     // A 20 MB object body: over the emulator's read limit.
     let huge = vec![b'x'; 20 * 1024 * 1024];

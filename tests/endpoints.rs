@@ -44,9 +44,18 @@ async fn object_count(addr: std::net::SocketAddr) -> usize {
 async fn served_with_owners_configuration() -> (common::Served, coscors::model::CorsConfiguration) {
     let served = serve("cos");
     assert_eq!(
-        request(served.addr, "PUT", "/?cors", &[], ORIGINAL)
-            .await
-            .status,
+        request(
+            served.addr,
+            "PUT",
+            "/?cors",
+            &[(
+                "Content-MD5",
+                &coscors::model::content_md5_of(ORIGINAL.as_bytes())
+            )],
+            ORIGINAL
+        )
+        .await
+        .status,
         200
     );
     let before = current_config(served.addr).await;
@@ -128,7 +137,7 @@ async fn completed_run_restores_no_configuration_and_deletes_objects() {
         &[],
     ));
     assert!(ok, "{all}");
-    assert!(all.contains("15 passed, 0 failed"), "{all}");
+    assert!(all.contains("22 passed, 0 failed"), "{all}");
     // It had none before the run: none after.
     assert_eq!(request(addr, "GET", "/?cors", &[], "").await.status, 404);
     assert_eq!(object_count(addr).await, 0);

@@ -46,7 +46,8 @@ impl fmt::Display for LoadError {
 /// Every `*.yaml` / `*.yml` file under the given paths (files are taken as
 /// they are), sorted, skipping `vendors/` (divergence files), `recorded/`
 /// (recordings of real endpoints) and `found/` (untriaged fuzz finds)
-/// directories: those run only when named.
+/// directories, which run only when named, and the recording plan
+/// ([`crate::record::PLAN_FILE`]).
 pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
@@ -72,7 +73,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
                 continue;
             }
             walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+            && path
+                .file_name()
+                .is_none_or(|n| n != crate::record::PLAN_FILE)
+        {
             out.push(path);
         }
     }

@@ -20,7 +20,7 @@ use md5::{Digest, Md5};
 use super::reply::{self, HttpResponse, Reply};
 use super::route::{self, Route};
 use super::store::Object;
-use super::{auth, form, Emulator};
+use super::{auth, form, multipart, Emulator};
 use crate::model::{
     self, xml, ApiError, CorsConfiguration, ErrorCode, Preflight, PreflightOutcome, Profile,
 };
@@ -318,7 +318,7 @@ fn cors_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
                     "The CORS configuration does not exist.",
                 )
             })?;
-            Ok(Reply::new(200).body("application/xml", xml::write(&cors, ctx.profile)))
+            Ok(Reply::new(200).body("application/xml", xml::write_answer(&cors, ctx.profile)))
         }
         Method::DELETE => {
             let mut store = ctx.emu.store.write();
@@ -389,8 +389,34 @@ fn put(
     Ok(etag)
 }
 
+/// A query parameter's value (`""` when given without one).
+fn param<'r>(route: &'r Route, name: &str) -> Option<&'r str> {
+    route
+        .query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_deref().unwrap_or(""))
+}
+
 fn object_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
     let key = ctx.route.key.as_str();
+    match (req.method, param(ctx.route, "uploadId")) {
+        (&Method::POST, None) if ctx.route.has_param("uploads") => {
+            return initiate_upload(ctx, req, bucket)
+        }
+        (&Method::PUT, Some(id)) => return upload_part(ctx, req, bucket, id),
+        (&Method::POST, Some(id)) => return complete_upload(ctx, req, bucket, id),
+        (&Method::DELETE, Some(id)) => {
+            let mut store = ctx.emu.store.write();
+            let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
+            b.uploads
+                .remove(id)
+                .filter(|u| u.key == key)
+                .ok_or_else(multipart::no_such_upload)?;
+            return Ok(Reply::new(204));
+        }
+        _ => {}
+    }
     match *req.method {
         Method::PUT => {
             let body = req.body.clone().unwrap_or_default();
@@ -489,4 +515,97 @@ fn post_object(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> 
     Ok(Reply::new(status)
         .header("etag", etag)
         .header("location", location))
+}
+
+/// Initiate Multipart Upload (`POST <key>?uploads`).
+fn initiate_upload(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
+    let key = ctx.route.key.as_str();
+    // An id of COS's shape (digits, then hex), unique per request.
+    let id = {
+        let d = Md5::digest(format!("{}/{bucket}/{key}", ctx.request_id));
+        let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+        let secs = SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        format!("{secs}{hex}")
+    };
+    let upload = multipart::Upload {
+        key: key.to_string(),
+        content_type: header(req.headers, &CONTENT_TYPE).map(|c| c.into_owned()),
+        parts: Default::default(),
+    };
+    let mut store = ctx.emu.store.write();
+    let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
+    b.uploads.insert(id.clone(), upload);
+    let mut body = String::from(ctx.profile.xml_prologue());
+    body.push_str("<InitiateMultipartUploadResult><Bucket>");
+    body.push_str(&quick_xml::escape::escape(bucket));
+    body.push_str("</Bucket><Key>");
+    body.push_str(&quick_xml::escape::escape(key));
+    body.push_str("</Key><UploadId>");
+    body.push_str(&id);
+    body.push_str("</UploadId></InitiateMultipartUploadResult>");
+    Ok(Reply::new(200).body("application/xml", body))
+}
+
+/// Upload Part (`PUT <key>?partNumber=N&uploadId=ID`): the part is kept,
+/// its ETag answered.
+fn upload_part(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str, id: &str) -> Result<Reply> {
+    let n = multipart::part_number(param(ctx.route, "partNumber"))?;
+    let body = req.body.clone().unwrap_or_default();
+    check_md5(req, &body)?;
+    let etag = etag_of(&body);
+    let mut store = ctx.emu.store.write();
+    let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
+    let upload = b
+        .uploads
+        .get_mut(id)
+        .filter(|u| u.key == ctx.route.key)
+        .ok_or_else(multipart::no_such_upload)?;
+    upload.parts.insert(n, (body, etag.clone()));
+    Ok(Reply::new(200).header("etag", etag))
+}
+
+/// Complete Multipart Upload (`POST <key>?uploadId=ID`): the listed parts
+/// become the object.
+fn complete_upload(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str, id: &str) -> Result<Reply> {
+    let key = ctx.route.key.as_str();
+    let list = multipart::parse_complete(req.body.as_deref().unwrap_or_default())?;
+    let mut store = ctx.emu.store.write();
+    let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
+    let upload = b
+        .uploads
+        .get(id)
+        .filter(|u| u.key == key)
+        .ok_or_else(multipart::no_such_upload)?;
+    let (data, etag) = multipart::assemble(upload, &list)?;
+    let content_type = upload.content_type.clone();
+    b.uploads.remove(id);
+    b.objects.insert(
+        key.to_string(),
+        Object {
+            body: data,
+            etag: etag.clone(),
+            content_type,
+            last_modified: SystemTime::now(),
+        },
+    );
+    drop(store);
+    let region = ctx
+        .route
+        .region
+        .as_deref()
+        .unwrap_or(&ctx.emu.config.region);
+    // Quotes stay as they are (the ETag is quoted, as COS writes it).
+    let esc = |v: &str| quick_xml::escape::partial_escape(v).into_owned();
+    let body = format!(
+        "{}<CompleteMultipartUploadResult><Location>{}</Location><Bucket>{}</Bucket><Key>{}</Key><ETag>{}</ETag></CompleteMultipartUploadResult>",
+        ctx.profile.xml_prologue(),
+        esc(&format!("{bucket}.cos.{region}.myqcloud.com/{key}")),
+        esc(bucket),
+        esc(key),
+        esc(&etag),
+    );
+    Ok(Reply::new(200).body("application/xml", body))
 }

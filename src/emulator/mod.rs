@@ -12,6 +12,7 @@ mod aws;
 mod form;
 pub mod handler;
 mod ids;
+mod multipart;
 mod reply;
 pub mod route;
 mod server;

@@ -25,6 +25,8 @@ pub struct Object {
 pub struct Bucket {
     pub cors: Option<Arc<CorsConfiguration>>,
     pub objects: BTreeMap<String, Object>,
+    /// Multipart uploads in progress, by upload id.
+    pub uploads: HashMap<String, super::multipart::Upload>,
 }
 
 /// All buckets.

@@ -17,7 +17,9 @@ pub enum ErrorCode {
     MalformedXml,
     /// 400: a parameter with a value COS does not accept.
     InvalidArgument,
-    /// 400 (s3 profile): AWS's code for an invalid CORS rule.
+    /// 400: AWS's code for an invalid CORS rule (s3 profile); on COS, a
+    /// missing required header ("Missing required header for this request:
+    /// Content-MD5").
     InvalidRequest,
     /// 400: a `Content-MD5` that is not the base64 of 16 bytes.
     InvalidDigest,
@@ -25,6 +27,12 @@ pub enum ErrorCode {
     BadDigest,
     /// 400: a body larger than the API accepts (64 KB for PUT Bucket cors).
     EntityTooLarge,
+    /// 400: a PUT Bucket cors body over 64 KB (cos profile; 7730:
+    /// "The length of XML exceeds the limit").
+    XmlSizeLimit,
+    /// 400: an empty PUT Bucket cors body (cos profile; 7730: "The request
+    /// body is missing").
+    MissingRequestBodyError,
     /// 400 (s3 profile): AWS's answer to a preflight missing a required header.
     BadRequest,
     /// 404: GET Bucket cors on a bucket with no configuration.
@@ -33,6 +41,12 @@ pub enum ErrorCode {
     NoSuchBucket,
     /// 404
     NoSuchKey,
+    /// 404: a multipart upload id that does not exist.
+    NoSuchUpload,
+    /// 400: Complete Multipart Upload names a part not uploaded as listed.
+    InvalidPart,
+    /// 400: Complete Multipart Upload lists parts out of order.
+    InvalidPartOrder,
     /// 409
     BucketAlreadyExists,
     /// 409
@@ -63,9 +77,14 @@ impl ErrorCode {
             ErrorCode::BadDigest => "BadDigest",
             ErrorCode::EntityTooLarge => "EntityTooLarge",
             ErrorCode::BadRequest => "BadRequest",
+            ErrorCode::XmlSizeLimit => "XMLSizeLimit",
+            ErrorCode::MissingRequestBodyError => "MissingRequestBodyError",
             ErrorCode::NoSuchCorsConfiguration => "NoSuchCORSConfiguration",
             ErrorCode::NoSuchBucket => "NoSuchBucket",
             ErrorCode::NoSuchKey => "NoSuchKey",
+            ErrorCode::NoSuchUpload => "NoSuchUpload",
+            ErrorCode::InvalidPart => "InvalidPart",
+            ErrorCode::InvalidPartOrder => "InvalidPartOrder",
             ErrorCode::BucketAlreadyExists => "BucketAlreadyExists",
             ErrorCode::BucketNotEmpty => "BucketNotEmpty",
             ErrorCode::MethodNotAllowed => "MethodNotAllowed",
@@ -87,15 +106,20 @@ impl ErrorCode {
             | ErrorCode::BadDigest
             | ErrorCode::EntityTooLarge
             | ErrorCode::BadRequest
+            | ErrorCode::XmlSizeLimit
+            | ErrorCode::InvalidPart
+            | ErrorCode::InvalidPartOrder
+            | ErrorCode::MissingRequestBodyError
             | ErrorCode::InvalidBucketName => 400,
             ErrorCode::AccessForbidden
             | ErrorCode::AccessDenied
             | ErrorCode::InvalidAccessKeyId
             | ErrorCode::SignatureDoesNotMatch
             | ErrorCode::RequestTimeTooSkewed => 403,
-            ErrorCode::NoSuchCorsConfiguration | ErrorCode::NoSuchBucket | ErrorCode::NoSuchKey => {
-                404
-            }
+            ErrorCode::NoSuchCorsConfiguration
+            | ErrorCode::NoSuchBucket
+            | ErrorCode::NoSuchKey
+            | ErrorCode::NoSuchUpload => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::BucketAlreadyExists | ErrorCode::BucketNotEmpty => 409,
         }

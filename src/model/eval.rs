@@ -8,7 +8,8 @@
 //! 2. an AllowedOrigin `*` answers `*` and no credentials header (exchange 2);
 //! 3. `Access-Control-Allow-Methods` lists the rule's methods (all exchanges);
 //! 4. `AllowedHeader: *` echoes the requested headers (exchanges 1 and 3), an
-//!    explicit list is returned as configured (exchange 2);
+//!    explicit list is returned whole, lower-cased (exchange 2 against the
+//!    rule of 436/8279's sample; [`Profile::lowercases_allowed_header_list`]);
 //! 5. `Access-Control-Expose-Headers` and `Access-Control-Max-Age` come from
 //!    the rule;
 //! 6. no allowing rule: 403 `AccessForbidden` with the message of exchange 4.
@@ -43,10 +44,12 @@ pub enum PreflightOutcome {
     Refused(ApiError),
 }
 
-/// The `Access-Control-*` (and `Vary`) headers of a CORS answer.
+/// The `Access-Control-*` (and `Vary`) headers of a CORS answer. With no
+/// `allow_origin`, an answer that carries no CORS headers but `Vary`
+/// ([`Profile::vary_without_cors`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CorsHeaders {
-    pub allow_origin: String,
+    pub allow_origin: Option<String>,
     pub allow_credentials: bool,
     pub allow_methods: Option<String>,
     pub allow_headers: Option<String>,
@@ -69,7 +72,9 @@ impl CorsHeaders {
         if let Some(m) = &self.allow_methods {
             f("Access-Control-Allow-Methods", m);
         }
-        f("Access-Control-Allow-Origin", &self.allow_origin);
+        if let Some(o) = &self.allow_origin {
+            f("Access-Control-Allow-Origin", o);
+        }
         if let Some(e) = &self.expose_headers {
             f("Access-Control-Expose-Headers", e);
         }
@@ -101,7 +106,7 @@ impl CorsHeaders {
             ),
             (
                 "Access-Control-Allow-Origin",
-                Some(Cow::Owned(self.allow_origin)),
+                self.allow_origin.map(Cow::Owned),
             ),
             (
                 "Access-Control-Expose-Headers",
@@ -148,8 +153,12 @@ fn forbidden() -> ApiError {
 }
 
 /// Evaluate a preflight. `config` is `None` when the bucket has no CORS
-/// configuration (refused like a non-matching preflight: inferred from the
-/// refusal message, which COS gives for any preflight it does not allow).
+/// configuration: the profile's default rule answers
+/// ([`Profile::default_rule`], COS's console origin), and anything else is
+/// refused like a non-matching preflight ("If the bucket does not have CORS
+/// configuration, or the preflight request does not match the
+/// configuration, COS returns the 403 Forbidden error", 436/8288;
+/// cos-nodejs-sdk-v5's real-COS test `delete cors, optionsObject()`).
 pub fn preflight(
     config: Option<&CorsConfiguration>,
     req: &Preflight<'_>,
@@ -174,7 +183,7 @@ pub fn preflight(
         }
         _ => return PreflightOutcome::Refused(forbidden()),
     };
-    let Some(config) = config else {
+    let Some(config) = config.or_else(|| profile.default_rule()) else {
         return PreflightOutcome::Refused(profile.no_configuration_refusal(Some(method)));
     };
     // Source 436/8288: "You can use commas (,) to separate multiple headers
@@ -190,8 +199,11 @@ pub fn preflight(
         })
         .unwrap_or_default();
 
-    // First matching rule wins (AWS S3 user guide; inferred for COS, which
-    // documents no other order).
+    // First matching rule wins: "会从第一条开始逐条匹配，以最早匹配上的规则为准"
+    // (rules are matched from the first; the earliest match wins; COS best
+    // practice 436/11488), and cos-js-sdk-v5#56's maintainer answer. A rule
+    // matches when origin, method and every requested header do (436/8279:
+    // every requested header "must have a corresponding one").
     for rule in &config.rules {
         let Some(origin_pattern) = matching_origin(rule, origin) else {
             continue;
@@ -209,9 +221,17 @@ pub fn preflight(
         let mut headers = base_headers(rule, origin_pattern, origin, profile, config);
         let star = rule.allowed_headers.iter().any(|p| p == "*");
         let sep = profile.list_separator();
+        let list = || {
+            let list = rule.allowed_headers.join(sep);
+            if profile.lowercases_allowed_header_list() {
+                list.to_ascii_lowercase()
+            } else {
+                list
+            }
+        };
         headers.allow_headers = if requested.is_empty() {
             (!star && !profile.echoes_requested_headers_only() && !rule.allowed_headers.is_empty())
-                .then(|| rule.allowed_headers.join(sep))
+                .then(list)
         } else if star || profile.echoes_requested_headers_only() {
             let echoed = requested.join(sep);
             Some(if profile.lower_cases_requested_headers() {
@@ -220,7 +240,7 @@ pub fn preflight(
                 echoed
             })
         } else {
-            Some(rule.allowed_headers.join(sep))
+            Some(list())
         };
         return PreflightOutcome::Allowed(headers);
     }
@@ -229,10 +249,16 @@ pub fn preflight(
 
 /// The CORS headers added to an actual (non-OPTIONS) request that carries an
 /// `Origin`: those of the first rule that allows the origin and the request's
-/// method, without `Access-Control-Allow-Headers` (inferred: COS documents no
-/// actual-request behaviour; this is what the preflight rules imply and what
-/// AWS S3 does). `None`: no CORS headers at all; the request itself is
-/// answered as usual.
+/// method, without `Access-Control-Allow-Headers`. That the answer carries
+/// `Access-Control-Allow-Origin` is COS's (best practice 436/11488: a `HEAD`
+/// XHR fails for want of it without a rule, works with one); the rest of the
+/// set is inferred (what the preflight rules imply and what AWS S3 does).
+/// The request itself is answered as usual either way: "COS 的 CORS 规则仅仅是
+/// 用来决定是否附加 CORS 相关的 Header 的一个规则" (436/11488).
+///
+/// Without an allowing rule (or without `Origin`): `None`, or only the
+/// profile's [`Profile::vary_without_cors`] when the bucket has a
+/// configuration.
 pub fn actual_request(
     config: Option<&CorsConfiguration>,
     origin: Option<&str>,
@@ -253,7 +279,7 @@ pub fn actual_request_with(
     preflight_headers: (Option<&str>, Option<&str>),
     profile: Profile,
 ) -> Option<CorsHeaders> {
-    let (config, origin) = (config?, origin?);
+    let config = config?;
     let (method, requested) = match preflight_headers {
         (m, h) if profile.reads_preflight_headers_on_actual_requests() => (
             m.unwrap_or(method),
@@ -267,13 +293,23 @@ pub fn actual_request_with(
         ),
         _ => (method, Vec::new()),
     };
-    config.rules.iter().find_map(|rule| {
-        let pattern = matching_origin(rule, origin)?;
-        (rule.allowed_methods.iter().any(|m| m == method)
-            && requested
-                .iter()
-                .all(|h| rule.allowed_headers.iter().any(|p| header_matches(p, h))))
-        .then(|| base_headers(rule, pattern, origin, profile, config))
+    let matched = origin.and_then(|origin| {
+        config.rules.iter().find_map(|rule| {
+            let pattern = matching_origin(rule, origin)?;
+            (rule.allowed_methods.iter().any(|m| m == method)
+                && requested
+                    .iter()
+                    .all(|h| rule.allowed_headers.iter().any(|p| header_matches(p, h))))
+            .then(|| base_headers(rule, pattern, origin, profile, config))
+        })
+    });
+    matched.or_else(|| {
+        profile
+            .vary_without_cors(config.response_vary)
+            .map(|vary| CorsHeaders {
+                vary: Some(vary),
+                ..CorsHeaders::default()
+            })
     })
 }
 
@@ -304,11 +340,11 @@ fn base_headers(
 ) -> CorsHeaders {
     let any_origin = origin_pattern == "*";
     CorsHeaders {
-        allow_origin: if any_origin {
+        allow_origin: Some(if any_origin {
             "*".into()
         } else {
             origin.into()
-        },
+        }),
         allow_credentials: !any_origin,
         allow_methods: Some(rule.allowed_methods.join(profile.list_separator())),
         allow_headers: None,
@@ -356,7 +392,7 @@ mod tests {
     #[test]
     fn into_values_agrees_with_for_each() {
         let full = CorsHeaders {
-            allow_origin: "https://a.example".into(),
+            allow_origin: Some("https://a.example".into()),
             allow_credentials: true,
             allow_methods: Some("GET,PUT".into()),
             allow_headers: Some("x-a".into()),
@@ -365,7 +401,7 @@ mod tests {
             vary: Some("Origin"),
         };
         let bare = CorsHeaders {
-            allow_origin: "*".into(),
+            allow_origin: None,
             allow_credentials: false,
             allow_methods: None,
             allow_headers: None,
@@ -400,7 +436,7 @@ mod tests {
             },
             Profile::Cos,
         ));
-        assert_eq!(h.allow_origin, "https://example.com");
+        assert_eq!(h.allow_origin.as_deref(), Some("https://example.com"));
         assert!(h.allow_credentials);
         assert_eq!(h.allow_methods.as_deref(), Some("PUT,GET,POST,DELETE,HEAD"));
         assert_eq!(
@@ -431,7 +467,7 @@ mod tests {
             request_headers: Some("range"),
         };
         let h = allowed(preflight(Some(&c), &req, Profile::Cos));
-        assert_eq!(h.allow_origin, "*");
+        assert_eq!(h.allow_origin.as_deref(), Some("*"));
         assert!(!h.allow_credentials);
         assert_eq!(h.allow_headers.as_deref(), Some(list.join(",").as_str()));
         // The s3 profile echoes only what was asked for.
@@ -471,7 +507,7 @@ mod tests {
             },
             Profile::Cos,
         ));
-        assert_eq!(h.allow_origin, "https://a.example");
+        assert_eq!(h.allow_origin.as_deref(), Some("https://a.example"));
         // One header not allowed by rule 1: rule 2 answers.
         let h = allowed(preflight(
             Some(&c),
@@ -482,7 +518,7 @@ mod tests {
             },
             Profile::Cos,
         ));
-        assert_eq!(h.allow_origin, "*");
+        assert_eq!(h.allow_origin.as_deref(), Some("*"));
         assert_eq!(h.allow_headers.as_deref(), Some("x-cos-meta-a,range"));
     }
 
@@ -514,12 +550,87 @@ mod tests {
         c.response_vary = Some(true);
         let h = actual_request(Some(&c), Some("https://w.example.com"), "GET", Profile::Cos)
             .expect("allowed");
-        assert_eq!(h.allow_origin, "https://w.example.com");
+        assert_eq!(h.allow_origin.as_deref(), Some("https://w.example.com"));
         assert_eq!(h.vary, Some("Origin"));
         assert!(h.allow_headers.is_none());
-        assert!(
-            actual_request(Some(&c), Some("https://w.example.com"), "PUT", Profile::Cos).is_none()
+        // ResponseVary true: no allowing rule, or no Origin, still varies
+        // on COS (only `Vary`), never on S3.
+        let vary_only = CorsHeaders {
+            vary: Some("Origin"),
+            ..CorsHeaders::default()
+        };
+        assert_eq!(
+            actual_request(Some(&c), Some("https://w.example.com"), "PUT", Profile::Cos),
+            Some(vary_only.clone())
         );
+        assert_eq!(
+            actual_request(Some(&c), None, "GET", Profile::Cos),
+            Some(vary_only.clone())
+        );
+        assert_eq!(vary_only.pairs(), [("Vary", "Origin".to_string())]);
+        assert!(actual_request(Some(&c), None, "GET", Profile::S3).is_none());
+        c.response_vary = None;
         assert!(actual_request(Some(&c), None, "GET", Profile::Cos).is_none());
+        assert!(actual_request(None, Some("https://w.example.com"), "GET", Profile::Cos).is_none());
+    }
+
+    // C3: an explicit list comes back lower-cased on COS, as put on S3's
+    // echo; a `*` rule echoes the request's own case.
+    #[test]
+    fn explicit_list_is_lower_cased() {
+        let c = cfg(vec![
+            rule(
+                &["https://a.example"],
+                &["GET"],
+                &["X-Custom-Header", "Range"],
+            ),
+            rule(&["*"], &["GET"], &["*"]),
+        ]);
+        let ask = |origin, headers| Preflight {
+            origin: Some(origin),
+            method: Some("GET"),
+            request_headers: Some(headers),
+        };
+        let h = allowed(preflight(
+            Some(&c),
+            &ask("https://a.example", "range"),
+            Profile::Cos,
+        ));
+        assert_eq!(h.allow_headers.as_deref(), Some("x-custom-header,range"));
+        let h = allowed(preflight(
+            Some(&c),
+            &ask("https://b.example", "X-Mixed"),
+            Profile::Cos,
+        ));
+        assert_eq!(h.allow_headers.as_deref(), Some("X-Mixed"));
+    }
+
+    // U1: the console origin is answered on a bucket without configuration.
+    #[test]
+    fn console_origin_default() {
+        let q = Preflight {
+            origin: Some(crate::model::CONSOLE_ORIGIN),
+            method: Some("GET"),
+            request_headers: Some("Content-Length"),
+        };
+        let h = allowed(preflight(None, &q, Profile::Cos));
+        assert_eq!(
+            h.allow_origin.as_deref(),
+            Some(crate::model::CONSOLE_ORIGIN)
+        );
+        assert_eq!(h.allow_methods.as_deref(), Some("GET,PUT,POST,HEAD,DELETE"));
+        assert_eq!(h.allow_headers.as_deref(), Some("Content-Length"));
+        assert!(matches!(
+            preflight(None, &q, Profile::S3),
+            PreflightOutcome::Refused(_)
+        ));
+        let other = Preflight {
+            origin: Some("https://example.com"),
+            ..q
+        };
+        assert!(matches!(
+            preflight(None, &other, Profile::Cos),
+            PreflightOutcome::Refused(_)
+        ));
     }
 }

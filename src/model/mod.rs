@@ -22,8 +22,8 @@ pub use eval::{
     actual_request, actual_request_with, preflight, CorsHeaders, Preflight, PreflightOutcome,
 };
 pub use glob::wildcard_match;
-pub use profile::Profile;
+pub use profile::{Profile, CONSOLE_ORIGIN};
 pub use validate::{
     check_body_size, check_content_md5, content_md5_of, validate_config, validate_put,
-    validate_put_written, MAX_BODY_BYTES,
+    validate_put_written, MAX_BODY_BYTES, MISSING_CONTENT_MD5,
 };

@@ -17,7 +17,9 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
+use super::config::{CorsConfiguration, CorsRule};
 use super::error::{ApiError, ErrorCode};
 
 /// A vendor whose CORS behaviour the model can reproduce.
@@ -319,6 +321,140 @@ impl Profile {
 /// three more snapshots; see [`Profile::refusal`]). AWS's prose
 /// (cors-troubleshooting) prints only "This CORS request is not allowed".
 pub const S3_FORBIDDEN_MESSAGE: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
+
+impl Profile {
+    /// Does PUT Bucket cors refuse a request without `Content-MD5` (400
+    /// `InvalidRequest`)?
+    ///
+    /// COS: PUT Bucket cors lists Content-MD5 as a required request header
+    /// (436/8279 as of 2018 and 2020: "必选请求头部 … Content-MD5 … 是"), and
+    /// Common Request Headers (436/7728) makes it "required for PUT and POST
+    /// requests (except POST Object)"; every official COS SDK sends it. The
+    /// answer is COS's observed one where it enforces the header
+    /// (lobehub/lobehub#14927, Moonlark-Dev/Moonlark#1416). Unrecorded for
+    /// PUT ?cors itself: `coscors record --plan` lists it first.
+    pub fn requires_content_md5_on_put_cors(self) -> bool {
+        matches!(self, Profile::Cos)
+    }
+
+    /// Is an explicit `AllowedHeader` list written lower-cased in
+    /// `Access-Control-Allow-Headers`?
+    ///
+    /// COS: seed 003 exchange 2 answers
+    /// `range,…,x-cos-server-side-encryption-customer-key-md5` for the rule
+    /// that PUT Bucket cors (436/8279) and GET Bucket cors (436/8274) show as
+    /// `Range`, …, `x-cos-server-side-encryption-customer-key-MD5`: the list
+    /// is lower-cased in the preflight answer, kept as put in GET.
+    pub fn lowercases_allowed_header_list(self) -> bool {
+        matches!(self, Profile::Cos)
+    }
+
+    /// The rule that answers preflights on a bucket with no CORS
+    /// configuration, if any.
+    ///
+    /// COS: cos-cpp-sdk-v5 `unittest/src/object_misc_test.cpp`
+    /// `ObjectOptionsDefault`, run against real COS on a fresh bucket: a
+    /// preflight from `https://console.cloud.tencent.com` (GET,
+    /// `Content-Length`) is allowed with `Access-Control-Allow-Methods:
+    /// GET,PUT,POST,HEAD,DELETE` and `Access-Control-Allow-Headers:
+    /// Content-Length` (the request echoed). What else the answer holds
+    /// (credentials, Expose-Headers, Max-Age) is inferred: as for any
+    /// specific origin, no Expose-Headers and no Max-Age.
+    pub fn default_rule(self) -> Option<&'static CorsConfiguration> {
+        match self {
+            Profile::Cos => {
+                static CONSOLE: OnceLock<CorsConfiguration> = OnceLock::new();
+                Some(CONSOLE.get_or_init(|| CorsConfiguration {
+                    rules: vec![CorsRule {
+                        allowed_origins: vec![Cow::Borrowed(CONSOLE_ORIGIN)],
+                        allowed_methods: ["GET", "PUT", "POST", "HEAD", "DELETE"]
+                            .map(Cow::Borrowed)
+                            .to_vec(),
+                        allowed_headers: vec![Cow::Borrowed("*")],
+                        ..Default::default()
+                    }],
+                    response_vary: None,
+                }))
+            }
+            Profile::S3 => None,
+        }
+    }
+
+    /// `Vary` on an answer that carries no CORS headers (no `Origin`, or
+    /// no rule allows it), given the bucket's `ResponseVary`.
+    ///
+    /// COS: `ResponseVary` exists so that "the browser has both CORS and
+    /// non-CORS requests" without "cross-origin access issues" (console
+    /// guide, 436/13318), i.e. an `<img>` load (no `Origin`) and an ajax load
+    /// of one URL are cached apart (cos-nodejs-sdk-v5 `index.d.ts`); that
+    /// needs `Vary: Origin` on the answer without CORS headers too. Inferred
+    /// from that documented purpose; no capture. S3: unchanged (only CORS
+    /// answers carry `Vary`).
+    pub fn vary_without_cors(self, response_vary: Option<bool>) -> Option<&'static str> {
+        match self {
+            Profile::Cos => (response_vary == Some(true)).then_some("Origin"),
+            Profile::S3 => None,
+        }
+    }
+
+    /// Are XML answers (error bodies, GET Bucket cors) indented with a
+    /// newline and tabs, and `'`/`"` escaped?
+    ///
+    /// COS: OPTIONS Object (436/8288) example 4 prints the error body
+    /// `<?xml …?>\n<Error>\n\t<Code>…` with `resource&apos;s`, and its
+    /// `Content-Length: 687` is exactly that form's length; bodies quoted
+    /// in tencentyun/cos-js-sdk-v5#150 and zhangruiyu/tencent_cos#3 have the
+    /// same layout; GET Bucket cors (436/8274) prints its body tab-indented.
+    pub fn indents_xml(self) -> bool {
+        matches!(self, Profile::Cos)
+    }
+
+    /// The code of a PUT Bucket cors body over 64 KB.
+    ///
+    /// COS: Error Codes (436/7730) has `XMLSizeLimit` "The length of XML
+    /// exceeds the limit", closer than `EntityTooLarge` ("the size of the
+    /// uploaded object exceeds the upper threshold"). Which one COS answers
+    /// is unrecorded.
+    pub fn xml_too_large(self) -> ErrorCode {
+        match self {
+            Profile::Cos => ErrorCode::XmlSizeLimit,
+            Profile::S3 => ErrorCode::EntityTooLarge,
+        }
+    }
+
+    /// The error for an empty PUT Bucket cors body, or `None` when it is
+    /// parsed (and refused as MalformedXML) like any other.
+    ///
+    /// COS: Error Codes (436/7730) has `MissingRequestBodyError` "The
+    /// request body is missing". Unrecorded.
+    pub fn empty_body_error(self) -> Option<ApiError> {
+        match self {
+            Profile::Cos => Some(ApiError::new(
+                ErrorCode::MissingRequestBodyError,
+                "The request body is missing.",
+            )),
+            Profile::S3 => None,
+        }
+    }
+
+    /// The error for a CORS rule PUT Bucket cors refuses (more than 100
+    /// rules, an unsupported method, two wildcards in an origin); `detail`
+    /// is the s3 profile's wording.
+    ///
+    /// COS: 400 `InvalidArgument` with COS's message "Invalid Argument", the
+    /// only wording of that code in a real COS answer found
+    /// (tencentyun/cos-js-sdk-v5#150). S3: 400 `InvalidRequest` (AWS
+    /// PutBucketCors) with AWS's wording.
+    pub fn rule_error(self, detail: String) -> ApiError {
+        match self {
+            Profile::Cos => ApiError::new(ErrorCode::InvalidArgument, "Invalid Argument"),
+            Profile::S3 => ApiError::new(ErrorCode::InvalidRequest, detail),
+        }
+    }
+}
+
+/// The Tencent Cloud console's origin (see [`Profile::default_rule`]).
+pub const CONSOLE_ORIGIN: &str = "https://console.cloud.tencent.com";
 
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -63,22 +63,11 @@ pub fn validate_config(config: &CorsConfiguration, profile: Profile) -> Result<(
             "The XML you provided was not well-formed or did not validate against our published schema: no <CORSRule>.",
         ));
     }
-    let rule_error = match profile {
-        Profile::Cos => ErrorCode::InvalidArgument,
-        // AWS answers rule violations with 400 InvalidRequest: recorded for
-        // an unsupported method (LocalStack's AWS snapshot
-        // test_put_cors_invalid_rules/put-cors-exc, validated 2023-07-31);
-        // for too many rules and two wildcards not recorded (PutBucketCors).
-        // Its MalformedXML message has no detail: Profile::fixed_message.
-        Profile::S3 => ErrorCode::InvalidRequest,
-    };
+    // The code and wording of a rule violation are the profile's.
     if config.rules.len() > MAX_RULES {
-        return Err(ApiError::new(
-            rule_error,
-            format!(
-                "The number of CORS rules should not exceed allowed limit of {MAX_RULES} rules."
-            ),
-        ));
+        return Err(profile.rule_error(format!(
+            "The number of CORS rules should not exceed allowed limit of {MAX_RULES} rules."
+        )));
     }
     for rule in &config.rules {
         // A rule without origin or method does not follow the schema
@@ -94,31 +83,30 @@ pub fn validate_config(config: &CorsConfiguration, profile: Profile) -> Result<(
             .iter()
             .find(|m| !ALLOWED_METHODS.contains(&m.as_ref()))
         {
-            return Err(ApiError::new(
-                rule_error,
-                format!("Found unsupported HTTP method in CORS config. Unsupported method is {m}"),
-            ));
+            return Err(profile.rule_error(format!(
+                "Found unsupported HTTP method in CORS config. Unsupported method is {m}"
+            )));
         }
         if let Some(o) = rule
             .allowed_origins
             .iter()
             .find(|o| o.bytes().filter(|&b| b == b'*').count() > 1)
         {
-            return Err(ApiError::new(
-                rule_error,
-                format!("AllowedOrigin \"{o}\" can not have more than one wildcard."),
-            ));
+            return Err(profile.rule_error(format!(
+                "AllowedOrigin \"{o}\" can not have more than one wildcard."
+            )));
         }
     }
     Ok(())
 }
 
-/// Check the size of a PUT Bucket cors body: 400 `EntityTooLarge` past
-/// 64 KB, the first check of [`validate_put`].
-pub fn check_body_size(len: usize) -> Result<(), ApiError> {
+/// Check the size of a PUT Bucket cors body: 400 past 64 KB (the
+/// profile's code: [`Profile::xml_too_large`]), the first check of
+/// [`validate_put`].
+pub fn check_body_size(len: usize, profile: Profile) -> Result<(), ApiError> {
     if len > MAX_BODY_BYTES {
         return Err(ApiError::new(
-            ErrorCode::EntityTooLarge,
+            profile.xml_too_large(),
             format!(
                 "Your proposed upload exceeds the maximum allowed size: the CORS configuration is {len} bytes, the limit is {MAX_BODY_BYTES} bytes."
             ),
@@ -128,14 +116,34 @@ pub fn check_body_size(len: usize) -> Result<(), ApiError> {
 }
 
 /// What PUT Bucket cors checks before it reads the body: its size, then
-/// its digest.
-fn check_envelope(body: &[u8], content_md5: Option<&str>) -> Result<(), ApiError> {
-    check_body_size(body.len())?;
+/// its digest (required on COS: [`Profile::requires_content_md5_on_put_cors`]),
+/// then that there is a body ([`Profile::empty_body_error`]). The order is
+/// inferred: nothing public shows it.
+fn check_envelope(
+    body: &[u8],
+    content_md5: Option<&str>,
+    profile: Profile,
+) -> Result<(), ApiError> {
+    check_body_size(body.len(), profile)?;
     match content_md5 {
-        Some(md5) => check_content_md5(body, md5),
-        None => Ok(()),
+        Some(md5) => check_content_md5(body, md5)?,
+        None if profile.requires_content_md5_on_put_cors() => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                MISSING_CONTENT_MD5,
+            ))
+        }
+        None => {}
+    }
+    match profile.empty_body_error() {
+        Some(e) if body.is_empty() => Err(e),
+        _ => Ok(()),
     }
 }
+
+/// COS's wording where it enforces Content-MD5 (lobehub/lobehub#14927,
+/// Moonlark-Dev/Moonlark#1416).
+pub const MISSING_CONTENT_MD5: &str = "Missing required header for this request: Content-MD5";
 
 /// [`validate_put`] for a body known to be `config` as [`xml::write`]
 /// writes it: the same checks in the same order, but the configuration is
@@ -148,7 +156,7 @@ pub fn validate_put_written(
     config: &CorsConfiguration,
     profile: Profile,
 ) -> Result<(), ApiError> {
-    check_envelope(body, content_md5)?;
+    check_envelope(body, content_md5, profile)?;
     validate_config(config, profile)
 }
 
@@ -158,7 +166,7 @@ pub fn validate_put(
     content_md5: Option<&str>,
     profile: Profile,
 ) -> Result<CorsConfiguration, ApiError> {
-    check_envelope(body, content_md5)?;
+    check_envelope(body, content_md5, profile)?;
     let config = xml::parse(body).map_err(|e| {
         ApiError::new(
             ErrorCode::MalformedXml,
@@ -175,15 +183,20 @@ mod tests {
 
     const OK: &str = "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
 
+    /// The code COS refuses `body` with; `None` sends the body's own digest.
     fn code(body: &str, md5: Option<&str>) -> ErrorCode {
-        validate_put(body.as_bytes(), md5, Profile::Cos)
+        let own = content_md5_of(body.as_bytes());
+        validate_put(body.as_bytes(), Some(md5.unwrap_or(&own)), Profile::Cos)
             .expect_err("must be refused")
             .code
     }
 
     #[test]
-    fn accepts_a_valid_body_with_and_without_md5() {
-        assert!(validate_put(OK.as_bytes(), None, Profile::Cos).is_ok());
+    fn content_md5_is_required_on_cos_only() {
+        let e = validate_put(OK.as_bytes(), None, Profile::Cos).expect_err("no digest");
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        assert_eq!(e.message, MISSING_CONTENT_MD5);
+        assert!(validate_put(OK.as_bytes(), None, Profile::S3).is_ok());
         let md5 = content_md5_of(OK.as_bytes());
         assert!(validate_put(OK.as_bytes(), Some(&md5), Profile::Cos).is_ok());
     }
@@ -214,11 +227,22 @@ mod tests {
             "<CORSConfiguration><CORSRule><ID>{}</ID><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>",
             "x".repeat(MAX_BODY_BYTES)
         );
-        assert_eq!(code(&big, None), ErrorCode::EntityTooLarge);
+        assert_eq!(code(&big, None), ErrorCode::XmlSizeLimit);
+        assert_eq!(code("", None), ErrorCode::MissingRequestBodyError);
+        let s3 = validate_put(big.as_bytes(), None, Profile::S3).expect_err("too large");
+        assert_eq!(s3.code, ErrorCode::EntityTooLarge);
+        let s3 = validate_put(b"", None, Profile::S3).expect_err("empty");
+        assert_eq!(s3.code, ErrorCode::MalformedXml);
         let many = format!(
             "<CORSConfiguration>{}</CORSConfiguration>",
             "<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>".repeat(101)
         );
         assert_eq!(code(&many, None), ErrorCode::InvalidArgument);
+        let md5 = content_md5_of(many.as_bytes());
+        let e = validate_put(many.as_bytes(), Some(&md5), Profile::Cos).expect_err("101 rules");
+        assert_eq!(e.message, "Invalid Argument");
+        let e = validate_put(many.as_bytes(), None, Profile::S3).expect_err("101 rules");
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        assert!(e.message.contains("100 rules"), "{e}");
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! Reading accepts what COS SDKs send: with or without an `xmlns` (any
 //! prefix), elements in any order, surrounding whitespace and comments.
-//! Writing produces what GET Bucket cors returns on COS (436/8274): the
-//! `<?xml version='1.0' encoding='utf-8' ?>` prologue, then the rules in the
-//! order they were put.
+//! Writing: [`write`] produces a compact request body every vendor accepts
+//! (the runner's and the fuzzer's PUT ?cors); [`write_answer`] produces what
+//! GET Bucket cors answers, on COS as 436/8274 prints it (tab-indented,
+//! `ExposeHeader` before `MaxAgeSeconds`). Both keep the rules in the order
+//! they were put.
 
 use std::borrow::Cow;
 
@@ -248,10 +250,15 @@ fn parse_bool(p: &Parser<'_>, t: &str) -> Result<bool, XmlError> {
     }
 }
 
-/// Write a configuration as the vendor's GET Bucket cors answers it.
+/// Write a configuration compactly, after the vendor's prologue: the body
+/// the runner and the fuzzer PUT, and the s3 profile's GET answer.
 ///
-/// COS (436/8274) writes, per rule: `ID`, `AllowedOrigin`, `AllowedMethod`,
-/// `AllowedHeader`, `MaxAgeSeconds`, `ExposeHeader`, then `ResponseVary`.
+/// Per rule: `ID`, `AllowedOrigin`, `AllowedMethod`, `AllowedHeader`,
+/// `MaxAgeSeconds`, `ExposeHeader`, then `ResponseVary`: the order of the
+/// 2020 PUT Bucket cors request sample (436/8279). It is not GET's order
+/// (436/8274 puts `ExposeHeader` before `MaxAgeSeconds`): see
+/// [`write_answer`]. COS accepts elements in any order (the official SDKs
+/// send very different orders and their real-COS tests pass).
 pub fn write(config: &CorsConfiguration, profile: Profile) -> String {
     let mut out = String::with_capacity(256 + config.rules.len() * 256);
     out.push_str(profile.xml_prologue());
@@ -282,6 +289,60 @@ pub fn write(config: &CorsConfiguration, profile: Profile) -> String {
         element(&mut out, "ResponseVary", if v { "true" } else { "false" });
     }
     out.push_str("</CORSConfiguration>");
+    out
+}
+
+/// Write a configuration as the vendor's GET Bucket cors answers it.
+///
+/// COS (GET Bucket cors, 436/8274, syntax and example; the 2019 page
+/// agrees): the prologue, a newline, then one element per line indented
+/// with tabs; per rule `ID` (only if one was put), `AllowedOrigin`,
+/// `AllowedMethod`, `AllowedHeader`, `ExposeHeader`, `MaxAgeSeconds`; then
+/// `ResponseVary` if it was put. Text is escaped as COS escapes its error
+/// bodies (`'` as `&apos;`, 436/8288 example 4). S3: [`write`].
+pub fn write_answer(config: &CorsConfiguration, profile: Profile) -> String {
+    if !profile.indents_xml() {
+        return write(config, profile);
+    }
+    let mut out = String::with_capacity(256 + config.rules.len() * 320);
+    out.push_str(profile.xml_prologue());
+    out.push_str("\n<CORSConfiguration>");
+    let line = |out: &mut String, name: &str, value: &str| {
+        out.push_str("\n\t\t<");
+        out.push_str(name);
+        out.push('>');
+        out.push_str(&quick_xml::escape::escape(value));
+        out.push_str("</");
+        out.push_str(name);
+        out.push('>');
+    };
+    for rule in &config.rules {
+        out.push_str("\n\t<CORSRule>");
+        if let Some(id) = &rule.id {
+            line(&mut out, "ID", id);
+        }
+        let lists: [(&str, &[Text]); 4] = [
+            ("AllowedOrigin", &rule.allowed_origins),
+            ("AllowedMethod", &rule.allowed_methods),
+            ("AllowedHeader", &rule.allowed_headers),
+            ("ExposeHeader", &rule.expose_headers),
+        ];
+        for (name, values) in lists {
+            for v in values {
+                line(&mut out, name, v);
+            }
+        }
+        if let Some(n) = rule.max_age_seconds {
+            line(&mut out, "MaxAgeSeconds", &n.to_string());
+        }
+        out.push_str("\n\t</CORSRule>");
+    }
+    if let Some(v) = config.response_vary {
+        out.push_str("\n\t<ResponseVary>");
+        out.push_str(if v { "true" } else { "false" });
+        out.push_str("</ResponseVary>");
+    }
+    out.push_str("\n</CORSConfiguration>");
     out
 }
 
@@ -412,6 +473,31 @@ mod tests {
         let written = write(&c, Profile::Cos);
         assert!(written.starts_with("<?xml version='1.0' encoding='utf-8' ?><CORSConfiguration>"));
         assert_eq!(parse(written.as_bytes()).expect("reparses"), c);
+    }
+
+    // C6: GET's layout and order as 436/8274 prints its example.
+    #[test]
+    fn answer_is_laid_out_as_get_bucket_cors_prints_it() {
+        let c = CorsConfiguration {
+            rules: vec![CorsRule {
+                allowed_origins: vec!["*".into()],
+                allowed_methods: vec!["GET".into(), "HEAD".into()],
+                allowed_headers: vec!["Range".into()],
+                expose_headers: vec!["ETag".into()],
+                max_age_seconds: Some(600),
+                ..Default::default()
+            }],
+            response_vary: None,
+        };
+        let want = "<?xml version='1.0' encoding='utf-8' ?>\n<CORSConfiguration>\n\t<CORSRule>\n\t\t<AllowedOrigin>*</AllowedOrigin>\n\t\t<AllowedMethod>GET</AllowedMethod>\n\t\t<AllowedMethod>HEAD</AllowedMethod>\n\t\t<AllowedHeader>Range</AllowedHeader>\n\t\t<ExposeHeader>ETag</ExposeHeader>\n\t\t<MaxAgeSeconds>600</MaxAgeSeconds>\n\t</CORSRule>\n</CORSConfiguration>";
+        assert_eq!(write_answer(&c, Profile::Cos), want);
+        assert_eq!(write_answer(&c, Profile::S3), write(&c, Profile::S3));
+        let mut odd = parse(SDK_BODY.as_bytes()).expect("parses");
+        odd.rules[0].id = Some(" a'b\"<&> ".into());
+        assert_eq!(
+            parse(write_answer(&odd, Profile::Cos).as_bytes()).expect("reparses"),
+            odd
+        );
     }
 
     #[test]

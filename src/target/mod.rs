@@ -54,6 +54,12 @@ pub struct TargetSpec {
     pub retries: u32,
     pub timeout: Duration,
     pub key_prefix: Option<String>,
+    /// How long to wait after a request that changes the bucket's CORS
+    /// configuration (PUT or DELETE `?cors`) before the next one: COS
+    /// applies a change after a few seconds (every official SDK's real-COS
+    /// test waits 2 to 5 s). Zero unless `coscors record` sets it
+    /// ([`crate::record::settle_for`]).
+    pub settle: Duration,
 }
 
 impl TargetSpec {
@@ -73,6 +79,7 @@ impl TargetSpec {
             retries: 0,
             timeout: Duration::from_secs(30),
             key_prefix: None,
+            settle: Duration::ZERO,
         }
     }
 
@@ -111,6 +118,7 @@ impl TargetSpec {
                     retries: e.retries.unwrap_or(if remote { 3 } else { 1 }),
                     timeout: Duration::from_secs(e.timeout_secs.unwrap_or(30)),
                     key_prefix: e.key_prefix.clone(),
+                    settle: Duration::ZERO,
                 });
             }
             if !name.contains("://") {
@@ -137,6 +145,7 @@ impl TargetSpec {
                 retries: 1,
                 timeout: Duration::from_secs(30),
                 key_prefix: None,
+                settle: Duration::ZERO,
             });
         }
         bail!(

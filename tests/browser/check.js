@@ -80,7 +80,8 @@ async function main() {
       await emulator('DELETE', '/?cors', {});
     } else {
       const xml = item.config.split('{{ORIGIN}}').join(origin);
-      const r = await emulator('PUT', '/?cors', { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(xml) }, xml);
+      const md5 = require('crypto').createHash('md5').update(xml).digest('base64');
+      const r = await emulator('PUT', '/?cors', { 'Content-Type': 'application/xml', 'Content-MD5': md5, 'Content-Length': Buffer.byteLength(xml) }, xml);
       if (r.status !== 200) await emulator('DELETE', '/?cors', {});
     }
     const key = `/bcheck/${item.n}`;
