@@ -49,10 +49,11 @@ async function main() {
   });
   const proxyPort = await listen(proxy);
   // So that the page may call putBucketCors at all: a first configuration
-  // that lets its origin in (put straight to the emulator).
+  // that lets its origin in (put straight to the emulator, with the
+  // Content-MD5 COS requires on PUT ?cors).
   await new Promise((resolve, reject) => {
     const xml = `<CORSConfiguration><CORSRule><AllowedOrigin>${origin}</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>DELETE</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader></CORSRule></CORSConfiguration>`;
-    const r = http.request({ host: '127.0.0.1', port: EMU, method: 'PUT', path: '/?cors', headers: { Host: VHOST, 'Content-Length': Buffer.byteLength(xml) } }, (res) => { res.resume(); res.on('end', resolve); });
+    const r = http.request({ host: '127.0.0.1', port: EMU, method: 'PUT', path: '/?cors', headers: { Host: VHOST, 'Content-Length': Buffer.byteLength(xml), 'Content-MD5': require('crypto').createHash('md5').update(xml).digest('base64') } }, (res) => { res.resume(); res.on('end', resolve); });
     r.on('error', reject);
     r.end(xml);
   });
