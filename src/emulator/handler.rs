@@ -62,8 +62,24 @@ fn header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<Cow<'h, str>>
 /// `Content-MD5` (no constant in `http`).
 static CONTENT_MD5: HeaderName = HeaderName::from_static("content-md5");
 
+/// Why the server hands over a request it could not take whole.
+#[derive(Debug, Clone)]
+pub enum Unread {
+    /// The request breaks HTTP/1.1's rules (a missing or repeated `Host`):
+    /// answered before anything else.
+    Request(ApiError),
+    /// The body could not be read or kept (too slow, malformed, over a
+    /// limit): answered where a too-large body is, after authentication.
+    Body(ApiError),
+}
+
 /// Answer one request.
 pub fn handle(emu: &Emulator, req: Request<'_>) -> HttpResponse {
+    handle_with(emu, req, None)
+}
+
+/// Answer one request that the server could not take whole (`unread`).
+pub fn handle_with(emu: &Emulator, req: Request<'_>, unread: Option<&Unread>) -> HttpResponse {
     let profile = emu.config.profile;
     let id = emu.ids.request_id();
     let request_id = id.as_str();
@@ -79,7 +95,7 @@ pub fn handle(emu: &Emulator, req: Request<'_>) -> HttpResponse {
         request_id,
         route: &route,
     };
-    let reply = match dispatch(&ctx, &req) {
+    let reply = match dispatch(&ctx, &req, unread) {
         Ok(reply) => reply,
         Err(e) => ctx.error(&e),
     };
@@ -123,7 +139,10 @@ fn no_such_bucket() -> ApiError {
     )
 }
 
-fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
+fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>, unread: Option<&Unread>) -> Result<Reply> {
+    if let Some(Unread::Request(e)) = unread {
+        return Err(e.clone());
+    }
     let route = ctx.route;
     let authenticate = || match &ctx.emu.config.credentials {
         Some(creds) => auth::check(creds, req, route),
@@ -153,10 +172,13 @@ fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
     let result = if let Err(e) = authenticate() {
         Err(e)
     } else if req.body.is_none() {
-        Err(ApiError::new(
-            ErrorCode::EntityTooLarge,
-            format!("Your proposed upload exceeds the maximum allowed size of {MAX_REQUEST_BODY} bytes."),
-        ))
+        Err(match unread {
+            Some(Unread::Body(e)) => e.clone(),
+            _ => ApiError::new(
+                ErrorCode::EntityTooLarge,
+                format!("Your proposed upload exceeds the maximum allowed size of {MAX_REQUEST_BODY} bytes."),
+            ),
+        })
     } else if route.key.is_empty() {
         bucket_op(ctx, req, bucket, cors.is_some())
     } else if cors.is_none() {

@@ -5,6 +5,7 @@
 //! configuration under a read lock.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
@@ -21,16 +22,95 @@ pub struct Object {
 }
 
 /// A bucket.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Bucket {
     pub cors: Option<Arc<CorsConfiguration>>,
-    pub objects: BTreeMap<String, Object>,
+    pub objects: Objects,
+}
+
+/// A bucket's objects by key, in key order, counting the bytes they hold
+/// (keys and bodies) into their store's total (`serve --max-stored-bytes`).
+#[derive(Debug)]
+pub struct Objects {
+    map: BTreeMap<String, Object>,
+    stored: Arc<AtomicU64>,
+}
+
+fn size_of(key: &str, o: &Object) -> u64 {
+    (key.len() + o.body.len()) as u64
+}
+
+impl Objects {
+    pub fn insert(&mut self, key: String, object: Object) -> Option<Object> {
+        self.stored
+            .fetch_add(size_of(&key, &object), Ordering::Relaxed);
+        let old = self.map.remove(&key);
+        if let Some(o) = &old {
+            self.stored.fetch_sub(size_of(&key, o), Ordering::Relaxed);
+        }
+        self.map.insert(key, object);
+        old
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Object> {
+        let old = self.map.remove(key);
+        if let Some(o) = &old {
+            self.stored.fetch_sub(size_of(key, o), Ordering::Relaxed);
+        }
+        old
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Object> {
+        self.map.get(key)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn iter(&self) -> std::collections::btree_map::Iter<'_, String, Object> {
+        self.map.iter()
+    }
+
+    /// The objects whose keys are after `after` (all if `None`), in order.
+    pub fn after<'a>(
+        &'a self,
+        after: Option<&'a str>,
+    ) -> impl Iterator<Item = (&'a String, &'a Object)> + 'a {
+        use std::ops::Bound;
+        let start = match after {
+            Some(k) => Bound::Excluded(k),
+            None => Bound::Unbounded,
+        };
+        self.map.range::<str, _>((start, Bound::Unbounded))
+    }
+}
+
+impl<'a> IntoIterator for &'a Objects {
+    type Item = (&'a String, &'a Object);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, Object>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.map.iter()
+    }
+}
+
+impl Drop for Objects {
+    fn drop(&mut self) {
+        let held: u64 = self.map.iter().map(|(k, o)| size_of(k, o)).sum();
+        self.stored.fetch_sub(held, Ordering::Relaxed);
+    }
 }
 
 /// All buckets.
 #[derive(Debug, Default)]
 pub struct Store {
     buckets: RwLock<HashMap<String, Bucket>>,
+    /// Bytes of keys and bodies held by all buckets' objects.
+    stored: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -50,8 +130,22 @@ impl Store {
         if b.contains_key(name) {
             return false;
         }
-        b.insert(name.to_string(), Bucket::default());
+        b.insert(
+            name.to_string(),
+            Bucket {
+                cors: None,
+                objects: Objects {
+                    map: BTreeMap::new(),
+                    stored: self.stored.clone(),
+                },
+            },
+        );
         true
+    }
+
+    /// Bytes of keys and bodies held by all objects.
+    pub fn stored_bytes(&self) -> u64 {
+        self.stored.load(Ordering::Relaxed)
     }
 
     /// The bucket's CORS configuration: `None` if there is no such bucket,
