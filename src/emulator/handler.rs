@@ -254,7 +254,7 @@ fn bucket_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str, exists: bool) -> Re
         )),
         None => match *m {
             Method::HEAD => Ok(Reply::new(200)),
-            Method::GET => Ok(list_objects(ctx, bucket)),
+            Method::GET => list_objects(ctx, bucket),
             Method::DELETE => {
                 let mut store = ctx.emu.store.write();
                 match store.get(bucket) {
@@ -331,23 +331,84 @@ fn cors_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
     }
 }
 
-fn list_objects(ctx: &Ctx<'_>, bucket: &str) -> Reply {
+/// GET Bucket (List Objects, 436/7734): `prefix`, `marker`, `max-keys`
+/// (1 to 1000, default 1000) with `IsTruncated` and `NextMarker` for the
+/// next page, and `encoding-type=url`, which URL-encodes `Prefix`,
+/// `Marker`, `NextMarker` and each `Key` so that keys with characters XML
+/// cannot carry (control characters) can be listed. `delimiter` is not
+/// implemented (no `CommonPrefixes`).
+fn list_objects(ctx: &Ctx<'_>, bucket: &str) -> Result<Reply> {
+    let param = |name: &str| {
+        ctx.route
+            .query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_deref().unwrap_or(""))
+    };
+    let invalid = |m: &'static str| ApiError::new(ErrorCode::InvalidArgument, m);
+    let max_keys = match param("max-keys") {
+        None => 1000,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if n <= 1000 => n,
+            _ => return Err(invalid("max-keys must be an integer from 0 to 1000.")),
+        },
+    };
+    let url = match param("encoding-type") {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("url") => true,
+        Some(_) => return Err(invalid("encoding-type must be url.")),
+    };
+    let prefix = param("prefix").unwrap_or("");
+    let marker = param("marker").filter(|m| !m.is_empty());
+    let text = |s: &str| -> String {
+        if url {
+            crate::sign::uri_encode(s, true)
+        } else {
+            quick_xml::escape::escape(s).into_owned()
+        }
+    };
     let store = ctx.emu.store.read();
     let mut body = String::from(ctx.profile.xml_prologue());
     body.push_str("<ListBucketResult><Name>");
     body.push_str(bucket);
     body.push_str("</Name>");
-    if let Some(b) = store.get(bucket) {
-        for (k, o) in &b.objects {
-            body.push_str("<Contents><Key>");
-            body.push_str(&quick_xml::escape::escape(k.as_str()));
-            body.push_str("</Key><ETag>");
-            body.push_str(&quick_xml::escape::escape(o.etag.as_str()));
-            body.push_str(&format!("</ETag><Size>{}</Size></Contents>", o.body.len()));
-        }
+    if url {
+        body.push_str("<EncodingType>url</EncodingType>");
     }
+    body.push_str(&format!(
+        "<Prefix>{}</Prefix><Marker>{}</Marker><MaxKeys>{max_keys}</MaxKeys>",
+        text(prefix),
+        text(marker.unwrap_or(""))
+    ));
+    let mut contents = String::new();
+    let mut last = None;
+    let mut truncated = false;
+    if let Some(b) = store.get(bucket) {
+        let mut matching = b
+            .objects
+            .after(marker)
+            .filter(|(k, _)| k.starts_with(prefix));
+        for (k, o) in matching.by_ref().take(max_keys) {
+            contents.push_str("<Contents><Key>");
+            contents.push_str(&text(k));
+            contents.push_str("</Key><ETag>");
+            contents.push_str(&quick_xml::escape::escape(o.etag.as_str()));
+            contents.push_str(&format!("</ETag><Size>{}</Size></Contents>", o.body.len()));
+            last = Some(k.as_str());
+        }
+        truncated = matching.next().is_some();
+    }
+    body.push_str(if truncated {
+        "<IsTruncated>true</IsTruncated>"
+    } else {
+        "<IsTruncated>false</IsTruncated>"
+    });
+    if let (true, Some(next)) = (truncated, last) {
+        body.push_str(&format!("<NextMarker>{}</NextMarker>", text(next)));
+    }
+    body.push_str(&contents);
     body.push_str("</ListBucketResult>");
-    Reply::new(200).body("application/xml", body)
+    Ok(Reply::new(200).body("application/xml", body))
 }
 
 fn etag_of(body: &[u8]) -> String {
