@@ -86,9 +86,8 @@ fn preflight(origin: &str) -> Vec<u8> {
 /// Defect 1: a rule of `*` and 60 KB of literal text, and a 300 KB `Origin`
 /// that backtracking matching tried at each of its places (minutes of a
 /// debug build's worker; ~20 s of a release one). Its preflight now costs
-/// a small multiple of an ordinary 300 KB origin's (one the rule allows) and
-/// of a 3 KB one made the same way, in one run; and the server answers
-/// another client meanwhile.
+/// a small multiple of an ordinary 300 KB origin's (one the rule allows),
+/// in one run; and the server answers another client meanwhile.
 #[tokio::test]
 async fn wildcard_attack_costs_what_an_ordinary_origin_costs() {
     let served = serve_with(&[], &[]);
@@ -127,9 +126,10 @@ async fn wildcard_attack_costs_what_an_ordinary_origin_costs() {
     let vs_3k = best[0].as_secs_f64() / best[1].as_secs_f64();
     eprintln!("300 KB attack / 300 KB ordinary origin {vs_ordinary:.2}; / 3 KB attack {vs_3k:.2}");
     assert!(vs_ordinary < 10.0, "{vs_ordinary:.2}× ({best:?})");
-    // The 3 KB request carries 100 times fewer bytes; over loopback the
-    // 300 KB ones pay for their transfer, so this ratio is about bytes.
-    assert!(vs_3k < 30.0, "{vs_3k:.2}× ({best:?})");
+    // Not asserted here: the 3 KB request carries 100 times fewer bytes,
+    // and a debug build's header parsing makes this ratio one of bytes
+    // (20 to 35). The matcher's own 300 KB / 3 KB ratio is asserted in
+    // process (`model::glob`'s tests), where only matching is timed.
     // Two attacks at once, and an ordinary client is still answered.
     let a = tokio::spawn({
         let req = inputs[0].clone();
@@ -198,4 +198,263 @@ async fn long_multipart_boundary_costs_what_an_upload_costs() {
     let ratio = best[0].as_secs_f64() / best[1].as_secs_f64();
     eprintln!("POST Object, 100 KB boundary, 4 MB: near misses / upload {ratio:.2}");
     assert!(ratio < 10.0, "{ratio:.2}× ({best:?})");
+}
+
+const ID: &str = "AKIDabuse";
+const KEY: &str = "abuse-test-secret-key";
+
+fn creds() -> coscors::sign::Credentials {
+    coscors::sign::Credentials {
+        id: ID.into(),
+        secret: KEY.into(),
+        token: None,
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn signed_serve(profile: &str) -> common::Served {
+    serve_with(
+        &["--profile", profile, "--secret-id", ID, "--secret-key", KEY],
+        &[],
+    )
+}
+
+/// A COS-signed request: `signed` are the headers the signature covers
+/// (they are sent too), `extra` headers are sent unsigned.
+#[allow(clippy::too_many_arguments)]
+fn cos_signed(
+    method: &str,
+    path: &str,
+    params: &[(&str, &str)],
+    host: &str,
+    key_time: &str,
+    extra_params: &str,
+    body: &[u8],
+    sign_host: bool,
+) -> (Vec<u8>, String) {
+    let len = body.len().to_string();
+    let mut signed = vec![("content-length".to_string(), len)];
+    if sign_host {
+        signed.push(("host".to_string(), host.to_string()));
+    }
+    let params: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let sig = coscors::sign::cos::sign(KEY, key_time, method, path, &params, &signed);
+    let auth = coscors::sign::cos::authorization(&creds(), &sig);
+    let query: Vec<String> = params
+        .iter()
+        .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") })
+        .collect();
+    let mut target = path.to_string();
+    let q = [query.join("&"), extra_params.to_string()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("&");
+    if !q.is_empty() {
+        target.push('?');
+        target.push_str(&q);
+    }
+    (raw_request(method, &target, host, &[("Authorization", &auth)], body), auth)
+}
+
+/// A request with an explicit Host.
+fn raw_request(method: &str, target: &str, host: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut r = format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\n");
+    for (n, v) in headers {
+        r.push_str(&format!("{n}: {v}\r\n"));
+    }
+    r.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+    let mut r = r.into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+async fn send(addr: SocketAddr, req: &[u8]) -> Resp {
+    timed(addr, req, Duration::from_secs(20)).await.1
+}
+
+fn code(r: &Resp) -> String {
+    r.body
+        .split_once("<Code>")
+        .and_then(|(_, rest)| rest.split_once("</Code>"))
+        .map(|(c, _)| c.to_string())
+        .unwrap_or_default()
+}
+
+/// Defect 3: a COS-signed PUT valid an hour ago, replayed as captured, or
+/// with `q-sign-time` (not signed) moved to now, or with both times moved,
+/// or with any other field rewritten, is refused; a fresh one is accepted.
+#[tokio::test]
+async fn replayed_cos_signature_is_refused() {
+    let served = signed_serve("cos");
+    let addr = served.addr;
+    let t = now();
+    let old = format!("{};{}", t - 7200, t - 3600);
+    let fresh = format!("{};{}", t - 60, t + 3600);
+    let body = b"replayed body";
+    let (ok, _) = cos_signed("PUT", "/replayed", &[], HOST, &fresh, "", body, true);
+    let r = send(addr, &ok).await;
+    assert_eq!(r.status, 200, "a fresh signature is accepted: {}", r.body);
+    let (captured, auth) = cos_signed("PUT", "/replayed", &[], HOST, &old, "", body, true);
+    let r = send(addr, &captured).await;
+    assert_eq!((r.status, code(&r).as_str()), (403, "AccessDenied"), "{}", r.body);
+    let text = String::from_utf8_lossy(&captured).into_owned();
+    let rewrites = [
+        ("q-sign-time", format!("q-sign-time={old}"), format!("q-sign-time={fresh}")),
+        ("q-key-time", format!("q-key-time={old}"), format!("q-key-time={fresh}")),
+        ("both times", format!("q-sign-time={old}&q-key-time={old}"), format!("q-sign-time={fresh}&q-key-time={fresh}")),
+        ("q-header-list", "q-header-list=content-length;host".into(), "q-header-list=content-length".into()),
+        ("q-url-param-list", "q-url-param-list=&".into(), "q-url-param-list=x&".into()),
+        ("a repeated q-key-time", auth.clone(), format!("{auth}&q-key-time={fresh}")),
+    ];
+    for (what, from, to) in rewrites {
+        assert!(text.contains(&from), "{what}: {from} in {auth}");
+        let forged = text.replacen(&from, &to, 1);
+        let r = send(addr, forged.as_bytes()).await;
+        assert_eq!(r.status, 403, "{what} rewritten is accepted: {}", r.body);
+    }
+}
+
+/// Defect 5: a signature for `PUT /x` is refused for `PUT /x?acl`
+/// (a parameter it does not list), and one that signs no Host is refused
+/// on a virtual-host request (it would do for any bucket).
+#[tokio::test]
+async fn signature_scope_is_bound() {
+    let served = signed_serve("cos");
+    let addr = served.addr;
+    let t = now();
+    let kt = format!("{};{}", t - 60, t + 3600);
+    let (req, _) = cos_signed("PUT", "/scoped", &[], HOST, &kt, "acl", b"", true);
+    let r = send(addr, &req).await;
+    assert_eq!((r.status, code(&r).as_str()), (403, "SignatureDoesNotMatch"), "{}", r.body);
+    let (req, _) = cos_signed("PUT", "/", &[], HOST, &kt, "cors", b"", true);
+    let r = send(addr, &req).await;
+    assert_eq!(r.status, 403, "PUT /?cors under PUT /'s signature: {}", r.body);
+    // Signed with its parameter, it is accepted (and reaches the handler).
+    let (req, _) = cos_signed("PUT", "/scoped", &[("x-param", "1")], HOST, &kt, "", b"", true);
+    let r = send(addr, &req).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // No Host signed: refused on the bucket it was meant for and on another.
+    let other = "otherbucket-1250000000.cos.ap-beijing.myqcloud.com";
+    for host in [HOST, other] {
+        let (req, _) = cos_signed("PUT", "/unbound", &[], host, &kt, "", b"", false);
+        let r = send(addr, &req).await;
+        assert_eq!(r.status, 403, "{host}: {}", r.body);
+    }
+}
+
+/// A SigV4-signed PUT (path-style, `host` signed) of `signed_body`'s hash
+/// or of `payload`, sending `body`.
+fn sigv4_put(addr: SocketAddr, path: &str, payload: &str, body: &[u8], extra: &[(&str, &str)]) -> (Vec<u8>, String, String) {
+    let host = addr.to_string();
+    let amz_date = coscors::sign::sigv4::format_amz_date(now());
+    let mut signed: Vec<(String, String)> = vec![
+        ("host".into(), host.clone()),
+        ("x-amz-content-sha256".into(), payload.into()),
+        ("x-amz-date".into(), amz_date.clone()),
+    ];
+    for (n, v) in extra {
+        signed.push((n.to_string(), v.to_string()));
+    }
+    let sig = coscors::sign::sigv4::sign(KEY, &amz_date, "us-east-1", "PUT", path, &[], &signed, payload);
+    let auth = coscors::sign::sigv4::authorization(&creds(), &sig);
+    let mut headers: Vec<(&str, &str)> = vec![
+        ("Authorization", &auth),
+        ("x-amz-content-sha256", payload),
+        ("x-amz-date", &amz_date),
+    ];
+    headers.extend_from_slice(extra);
+    (raw_request("PUT", path, &host, &headers, body), sig.signature, amz_date)
+}
+
+/// Defect 4: a SigV4 request whose body is not the one its
+/// `x-amz-content-sha256` names is refused with S3's 400
+/// `XAmzContentSHA256Mismatch`; `UNSIGNED-PAYLOAD` is accepted; a signed
+/// aws-chunked upload is decoded (the object is the payload, not the
+/// framing) and one forged chunk is refused; a value S3 does not know is
+/// 400 `InvalidArgument`.
+#[tokio::test]
+async fn sigv4_payload_hash_is_compared() {
+    use coscors::sign::sigv4;
+    let served = signed_serve("s3");
+    let addr = served.addr;
+    let bucket = "/examplebucket-1250000000";
+    let signed_hash = sigv4::sha256_hex(b"the signed body");
+    let (req, _, _) = sigv4_put(addr, &format!("{bucket}/a"), &signed_hash, b"the signed body", &[]);
+    assert_eq!(send(addr, &req).await.status, 200);
+    let (req, _, _) = sigv4_put(addr, &format!("{bucket}/a"), &signed_hash, b"another body!!!", &[]);
+    let r = send(addr, &req).await;
+    assert_eq!((r.status, code(&r).as_str()), (400, "XAmzContentSHA256Mismatch"), "{}", r.body);
+    let (req, _, _) = sigv4_put(addr, &format!("{bucket}/u"), "UNSIGNED-PAYLOAD", b"anything", &[]);
+    assert_eq!(send(addr, &req).await.status, 200);
+    let (req, _, _) = sigv4_put(addr, &format!("{bucket}/u"), "SHA256-OF-SOMETHING", b"x", &[]);
+    let r = send(addr, &req).await;
+    assert_eq!((r.status, code(&r).as_str()), (400, "InvalidArgument"), "{}", r.body);
+    // aws-chunked, two chunks and the last, each signed in a chain.
+    let payload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+    let data = [vec![b'a'; 8192], b"tail".to_vec()];
+    let decoded_len = (8192 + 4).to_string();
+    let chunked = |seed: &str, amz_date: &str, forge: bool| {
+        let signer = sigv4::ChunkSigner {
+            key: sigv4::signing_key(KEY, &amz_date[..8], "us-east-1"),
+            amz_date: amz_date.to_string(),
+            scope: format!("{}/us-east-1/s3/aws4_request", &amz_date[..8]),
+            seed: seed.to_string(),
+        };
+        let mut prev = seed.to_string();
+        let mut body = Vec::new();
+        for d in data.iter().map(Vec::as_slice).chain([&b""[..]]) {
+            let sig = signer.chunk(&prev, d);
+            body.extend_from_slice(format!("{:x};chunk-signature={sig}\r\n", d.len()).as_bytes());
+            body.extend_from_slice(d);
+            body.extend_from_slice(b"\r\n");
+            prev = sig;
+        }
+        if forge {
+            body[200] = b'b';
+        }
+        body
+    };
+    for forge in [false, true] {
+        let extra = [
+            ("content-encoding", "aws-chunked"),
+            ("x-amz-decoded-content-length", decoded_len.as_str()),
+        ];
+        let (head, seed, amz_date) = sigv4_put(addr, &format!("{bucket}/chunked"), payload, b"", &extra);
+        let body = chunked(&seed, &amz_date, forge);
+        // Content-Length is not signed here: put the framing in the place
+        // of the empty body.
+        let mut req = String::from_utf8(head).expect("ascii").replace("Content-Length: 0\r\n", &format!("Content-Length: {}\r\n", body.len())).into_bytes();
+        req.extend_from_slice(&body);
+        let r = send(addr, &req).await;
+        if forge {
+            assert_eq!((r.status, code(&r).as_str()), (403, "SignatureDoesNotMatch"), "{}", r.body);
+        } else {
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+    }
+    // What was stored is the payload.
+    let amz_date = sigv4::format_amz_date(now());
+    let host = addr.to_string();
+    let signed: Vec<(String, String)> = vec![
+        ("host".into(), host.clone()),
+        ("x-amz-content-sha256".into(), sigv4::EMPTY_SHA256.into()),
+        ("x-amz-date".into(), amz_date.clone()),
+    ];
+    let path = format!("{bucket}/chunked");
+    let sig = sigv4::sign(KEY, &amz_date, "us-east-1", "GET", &path, &[], &signed, sigv4::EMPTY_SHA256);
+    let auth = sigv4::authorization(&creds(), &sig);
+    let req = raw_request("GET", &path, &host, &[("Authorization", &auth), ("x-amz-content-sha256", sigv4::EMPTY_SHA256), ("x-amz-date", &amz_date)], b"");
+    let r = send(addr, &req).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body, format!("{}tail", "a".repeat(8192)));
 }
