@@ -197,6 +197,26 @@ enum Command {
             hide_env_values = true
         )]
         session_token: Option<String>,
+        /// Seconds a request body may go without a byte (or wait for buffer
+        /// room) before 400 RequestTimeout.
+        #[arg(long, default_value_t = 20)]
+        body_timeout: u64,
+        /// Seconds a request head may take; also how long a kept-alive
+        /// connection may sit idle.
+        #[arg(long, default_value_t = 30)]
+        header_timeout: u64,
+        /// Body bytes held at once by all requests; past it, reading waits.
+        #[arg(long, default_value_t = 256 * 1024 * 1024)]
+        max_buffered_bytes: usize,
+        /// Bytes (keys and bodies) all objects may hold; past it, 400 EntityTooLarge.
+        #[arg(long, default_value_t = 1024 * 1024 * 1024)]
+        max_stored_bytes: u64,
+        /// Connections open at once [default: 4096, or `ulimit -n` less 64].
+        #[arg(long)]
+        max_connections: Option<usize>,
+        /// Length of the listen queue.
+        #[arg(long, default_value_t = 1024)]
+        backlog: u32,
     },
 }
 
@@ -317,7 +337,22 @@ fn real_main() -> Result<ExitCode> {
             secret_id,
             secret_key,
             session_token,
+            body_timeout,
+            header_timeout,
+            max_buffered_bytes,
+            max_stored_bytes,
+            max_connections,
+            backlog,
         } => {
+            let limits = emulator::Limits {
+                body_timeout: std::time::Duration::from_secs(body_timeout),
+                header_timeout: std::time::Duration::from_secs(header_timeout),
+                max_buffered_bytes,
+                max_stored_bytes,
+                max_connections: max_connections
+                    .unwrap_or_else(emulator::Limits::default_max_connections),
+                backlog,
+            };
             let credentials = match (secret_id, secret_key) {
                 (Some(id), Some(secret)) => Some(Credentials {
                     id,
@@ -334,6 +369,7 @@ fn real_main() -> Result<ExitCode> {
                     buckets,
                     credentials,
                 },
+                limits,
             )
         }
     }
@@ -346,9 +382,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the tokio runtime")
 }
 
-fn serve(listen: SocketAddr, config: EmulatorConfig) -> Result<ExitCode> {
+fn serve(listen: SocketAddr, config: EmulatorConfig, limits: emulator::Limits) -> Result<ExitCode> {
     runtime()?.block_on(async {
-        let handle = emulator::spawn(listen, config)
+        let handle = emulator::spawn_with(listen, config, limits)
             .await
             .with_context(|| format!("listening on {listen}"))?;
         let mut out = std::io::stdout().lock();

@@ -62,8 +62,24 @@ fn header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<Cow<'h, str>>
 /// `Content-MD5` (no constant in `http`).
 static CONTENT_MD5: HeaderName = HeaderName::from_static("content-md5");
 
+/// Why the server hands over a request it could not take whole.
+#[derive(Debug, Clone)]
+pub enum Unread {
+    /// The request breaks HTTP/1.1's rules (a missing or repeated `Host`):
+    /// answered before anything else.
+    Request(ApiError),
+    /// The body could not be read or kept (too slow, malformed, over a
+    /// limit): answered where a too-large body is, after authentication.
+    Body(ApiError),
+}
+
 /// Answer one request.
 pub fn handle(emu: &Emulator, req: Request<'_>) -> HttpResponse {
+    handle_with(emu, req, None)
+}
+
+/// Answer one request that the server could not take whole (`unread`).
+pub fn handle_with(emu: &Emulator, req: Request<'_>, unread: Option<&Unread>) -> HttpResponse {
     let profile = emu.config.profile;
     let id = emu.ids.request_id();
     let request_id = id.as_str();
@@ -79,7 +95,7 @@ pub fn handle(emu: &Emulator, req: Request<'_>) -> HttpResponse {
         request_id,
         route: &route,
     };
-    let reply = match dispatch(&ctx, &req) {
+    let reply = match dispatch(&ctx, &req, unread) {
         Ok(reply) => reply,
         Err(e) => ctx.error(&e),
     };
@@ -123,7 +139,10 @@ fn no_such_bucket() -> ApiError {
     )
 }
 
-fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
+fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>, unread: Option<&Unread>) -> Result<Reply> {
+    if let Some(Unread::Request(e)) = unread {
+        return Err(e.clone());
+    }
     let route = ctx.route;
     let authenticate = || match &ctx.emu.config.credentials {
         Some(creds) => auth::check(creds, req, route),
@@ -174,10 +193,13 @@ fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>) -> Result<Reply> {
     let result = if let Err(e) = authenticate() {
         Err(e)
     } else if req.body.is_none() {
-        Err(ApiError::new(
-            ErrorCode::EntityTooLarge,
-            format!("Your proposed upload exceeds the maximum allowed size of {MAX_REQUEST_BODY} bytes."),
-        ))
+        Err(match unread {
+            Some(Unread::Body(e)) => e.clone(),
+            _ => ApiError::new(
+                ErrorCode::EntityTooLarge,
+                format!("Your proposed upload exceeds the maximum allowed size of {MAX_REQUEST_BODY} bytes."),
+            ),
+        })
     } else if route.key.is_empty() {
         bucket_op(ctx, req, bucket, cors.is_some())
     } else if cors.is_none() {
@@ -253,7 +275,7 @@ fn bucket_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str, exists: bool) -> Re
         )),
         None => match *m {
             Method::HEAD => Ok(Reply::new(200)),
-            Method::GET => Ok(list_objects(ctx, bucket)),
+            Method::GET => list_objects(ctx, bucket),
             Method::DELETE => {
                 let mut store = ctx.emu.store.write();
                 match store.get(bucket) {
@@ -330,23 +352,84 @@ fn cors_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
     }
 }
 
-fn list_objects(ctx: &Ctx<'_>, bucket: &str) -> Reply {
+/// GET Bucket (List Objects, 436/7734): `prefix`, `marker`, `max-keys`
+/// (1 to 1000, default 1000) with `IsTruncated` and `NextMarker` for the
+/// next page, and `encoding-type=url`, which URL-encodes `Prefix`,
+/// `Marker`, `NextMarker` and each `Key` so that keys with characters XML
+/// cannot carry (control characters) can be listed. `delimiter` is not
+/// implemented (no `CommonPrefixes`).
+fn list_objects(ctx: &Ctx<'_>, bucket: &str) -> Result<Reply> {
+    let param = |name: &str| {
+        ctx.route
+            .query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_deref().unwrap_or(""))
+    };
+    let invalid = |m: &'static str| ApiError::new(ErrorCode::InvalidArgument, m);
+    let max_keys = match param("max-keys") {
+        None => 1000,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if n <= 1000 => n,
+            _ => return Err(invalid("max-keys must be an integer from 0 to 1000.")),
+        },
+    };
+    let url = match param("encoding-type") {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("url") => true,
+        Some(_) => return Err(invalid("encoding-type must be url.")),
+    };
+    let prefix = param("prefix").unwrap_or("");
+    let marker = param("marker").filter(|m| !m.is_empty());
+    let text = |s: &str| -> String {
+        if url {
+            crate::sign::uri_encode(s, true)
+        } else {
+            quick_xml::escape::escape(s).into_owned()
+        }
+    };
     let store = ctx.emu.store.read();
     let mut body = String::from(ctx.profile.xml_prologue());
     body.push_str("<ListBucketResult><Name>");
     body.push_str(bucket);
     body.push_str("</Name>");
-    if let Some(b) = store.get(bucket) {
-        for (k, o) in &b.objects {
-            body.push_str("<Contents><Key>");
-            body.push_str(&quick_xml::escape::escape(k.as_str()));
-            body.push_str("</Key><ETag>");
-            body.push_str(&quick_xml::escape::escape(o.etag.as_str()));
-            body.push_str(&format!("</ETag><Size>{}</Size></Contents>", o.body.len()));
-        }
+    if url {
+        body.push_str("<EncodingType>url</EncodingType>");
     }
+    body.push_str(&format!(
+        "<Prefix>{}</Prefix><Marker>{}</Marker><MaxKeys>{max_keys}</MaxKeys>",
+        text(prefix),
+        text(marker.unwrap_or(""))
+    ));
+    let mut contents = String::new();
+    let mut last = None;
+    let mut truncated = false;
+    if let Some(b) = store.get(bucket) {
+        let mut matching = b
+            .objects
+            .after(marker)
+            .filter(|(k, _)| k.starts_with(prefix));
+        for (k, o) in matching.by_ref().take(max_keys) {
+            contents.push_str("<Contents><Key>");
+            contents.push_str(&text(k));
+            contents.push_str("</Key><ETag>");
+            contents.push_str(&quick_xml::escape::escape(o.etag.as_str()));
+            contents.push_str(&format!("</ETag><Size>{}</Size></Contents>", o.body.len()));
+            last = Some(k.as_str());
+        }
+        truncated = matching.next().is_some();
+    }
+    body.push_str(if truncated {
+        "<IsTruncated>true</IsTruncated>"
+    } else {
+        "<IsTruncated>false</IsTruncated>"
+    });
+    if let (true, Some(next)) = (truncated, last) {
+        body.push_str(&format!("<NextMarker>{}</NextMarker>", text(next)));
+    }
+    body.push_str(&contents);
     body.push_str("</ListBucketResult>");
-    Reply::new(200).body("application/xml", body)
+    Ok(Reply::new(200).body("application/xml", body))
 }
 
 fn etag_of(body: &[u8]) -> String {
@@ -409,10 +492,10 @@ fn object_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
         (&Method::DELETE, Some(id)) => {
             let mut store = ctx.emu.store.write();
             let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
-            b.uploads
-                .remove(id)
-                .filter(|u| u.key == key)
-                .ok_or_else(multipart::no_such_upload)?;
+            if b.uploads.get(id).is_none_or(|u| u.key != key) {
+                return Err(multipart::no_such_upload());
+            }
+            b.uploads.remove(id);
             return Ok(Reply::new(204));
         }
         _ => {}
@@ -558,12 +641,9 @@ fn upload_part(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str, id: &str) -> Resu
     let etag = etag_of(&body);
     let mut store = ctx.emu.store.write();
     let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
-    let upload = b
-        .uploads
-        .get_mut(id)
-        .filter(|u| u.key == ctx.route.key)
+    b.uploads
+        .add_part(id, &ctx.route.key, n, body, etag.clone())
         .ok_or_else(multipart::no_such_upload)?;
-    upload.parts.insert(n, (body, etag.clone()));
     Ok(Reply::new(200).header("etag", etag))
 }
 

@@ -18,9 +18,11 @@ pub mod route;
 mod server;
 pub mod store;
 
-pub use handler::{handle, Request};
+pub use handler::{handle, handle_with, Request, Unread};
 pub use reply::HttpResponse;
-pub use server::{serve, spawn, EmulatorHandle};
+pub use server::{bind, serve, spawn, spawn_with, EmulatorHandle};
+
+use std::time::Duration;
 
 use crate::model::Profile;
 
@@ -45,6 +47,61 @@ impl Default for EmulatorConfig {
             region: DEFAULT_REGION.to_string(),
             buckets: vec![DEFAULT_BUCKET.to_string()],
             credentials: None,
+        }
+    }
+}
+
+/// What `coscors serve` holds back from its clients (issue 16). Each is a
+/// `serve` flag; what a client gets at each is in the README's "Limits of
+/// `coscors serve`".
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// How long a request body may go without a byte arriving (or wait for
+    /// buffer budget): 400 `RequestTimeout`, connection closed.
+    pub body_timeout: Duration,
+    /// How long a request head may take, which is also how long a
+    /// kept-alive connection may sit idle: closed.
+    pub header_timeout: Duration,
+    /// Body bytes held at once by all requests together. Past it, reading
+    /// waits (TCP holds the client) until budget is freed or the body
+    /// timeout passes.
+    pub max_buffered_bytes: usize,
+    /// Bytes (keys and bodies) all stored objects may hold: a PUT or POST
+    /// Object past it gets 400 `EntityTooLarge`.
+    pub max_stored_bytes: u64,
+    /// Connections open at once. At the limit the connection idle the
+    /// longest is closed to make room; if none is idle, the new one gets
+    /// 503 `SlowDown` and is closed.
+    pub max_connections: usize,
+    /// The listen queue's length.
+    pub backlog: u32,
+}
+
+/// Descriptors kept free of connections (the listener, the runtime's own,
+/// files, the store's).
+const RESERVED_DESCRIPTORS: u64 = 64;
+
+impl Limits {
+    /// The default connection limit: 4,096, or fewer where the process may
+    /// open fewer descriptors (`ulimit -n`) than that plus a reserve, so
+    /// that idle connections are shed before `accept` runs out of them.
+    pub fn default_max_connections() -> usize {
+        let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+            .current
+            .unwrap_or(u64::MAX);
+        soft.saturating_sub(RESERVED_DESCRIPTORS).clamp(16, 4096) as usize
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_timeout: Duration::from_secs(20),
+            header_timeout: Duration::from_secs(30),
+            max_buffered_bytes: 256 * 1024 * 1024,
+            max_stored_bytes: 1024 * 1024 * 1024,
+            max_connections: Limits::default_max_connections(),
+            backlog: 1024,
         }
     }
 }

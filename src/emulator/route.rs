@@ -34,11 +34,13 @@ impl Route {
     }
 
     /// The first sub-resource named in the query, if any (`?cors`,
-    /// `?lifecycle`, ...): a parameter given without a value.
+    /// `?lifecycle`, ...): a parameter given without a value, other than
+    /// GET Bucket's own parameters (`?prefix=&max-keys=2` lists).
     pub fn subresource(&self) -> Option<&str> {
+        const LISTING: &[&str] = &["prefix", "marker", "max-keys", "delimiter", "encoding-type"];
         self.query
             .iter()
-            .find(|(_, v)| v.as_deref().is_none_or(str::is_empty))
+            .find(|(k, v)| v.as_deref().is_none_or(str::is_empty) && !LISTING.contains(&k.as_str()))
             .map(|(k, _)| k.as_str())
     }
 }

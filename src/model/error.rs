@@ -63,6 +63,17 @@ pub enum ErrorCode {
     SignatureDoesNotMatch,
     /// 403
     RequestTimeTooSkewed,
+    /// 400 (S3's code, which COS's S3-compatible API also answers): a body
+    /// whose SHA-256 is not its `x-amz-content-sha256`.
+    XAmzContentSha256Mismatch,
+    /// 400: a body shorter than announced, or framing that cannot be read.
+    IncompleteBody,
+    /// 411: a streaming upload without `x-amz-decoded-content-length`.
+    MissingContentLength,
+    /// 400: a body not sent within the read timeout (7730: RequestTimeout).
+    RequestTimeout,
+    /// 503: more connections than the emulator takes (7730: SlowDown).
+    SlowDown,
 }
 
 impl ErrorCode {
@@ -93,6 +104,11 @@ impl ErrorCode {
             ErrorCode::InvalidAccessKeyId => "InvalidAccessKeyId",
             ErrorCode::SignatureDoesNotMatch => "SignatureDoesNotMatch",
             ErrorCode::RequestTimeTooSkewed => "RequestTimeTooSkewed",
+            ErrorCode::XAmzContentSha256Mismatch => "XAmzContentSHA256Mismatch",
+            ErrorCode::IncompleteBody => "IncompleteBody",
+            ErrorCode::MissingContentLength => "MissingContentLength",
+            ErrorCode::RequestTimeout => "RequestTimeout",
+            ErrorCode::SlowDown => "SlowDown",
         }
     }
 
@@ -110,7 +126,12 @@ impl ErrorCode {
             | ErrorCode::InvalidPart
             | ErrorCode::InvalidPartOrder
             | ErrorCode::MissingRequestBodyError
-            | ErrorCode::InvalidBucketName => 400,
+            | ErrorCode::InvalidBucketName
+            | ErrorCode::XAmzContentSha256Mismatch
+            | ErrorCode::IncompleteBody
+            | ErrorCode::RequestTimeout => 400,
+            ErrorCode::MissingContentLength => 411,
+            ErrorCode::SlowDown => 503,
             ErrorCode::AccessForbidden
             | ErrorCode::AccessDenied
             | ErrorCode::InvalidAccessKeyId

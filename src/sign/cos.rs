@@ -132,7 +132,8 @@ pub struct CosAuthorization {
     pub signature: String,
 }
 
-/// Parse an `Authorization` value; `None` if it is not the COS form.
+/// Parse an `Authorization` value; `None` if it is not the COS form, or if
+/// a field is given twice (which of two `q-key-time`s would be meant?).
 pub fn parse_authorization(value: &str) -> Option<CosAuthorization> {
     let mut a = CosAuthorization {
         ak: String::new(),
@@ -143,8 +144,13 @@ pub fn parse_authorization(value: &str) -> Option<CosAuthorization> {
         signature: String::new(),
     };
     let mut algo = false;
+    let mut seen: Vec<&str> = Vec::with_capacity(7);
     for part in value.trim().split('&') {
         let (k, v) = part.split_once('=')?;
+        if seen.contains(&k) {
+            return None;
+        }
+        seen.push(k);
         let list = |v: &str| {
             v.split(';')
                 .filter(|s| !s.is_empty())
@@ -174,8 +180,44 @@ pub enum Rejection {
     Mismatch,
 }
 
+/// `start;end` in seconds, `start <= end`.
+fn time_range(s: &str) -> Option<(u64, u64)> {
+    let (start, end) = s.split_once(';')?;
+    let (start, end) = (start.parse().ok()?, end.parse().ok()?);
+    (start <= end).then_some((start, end))
+}
+
+/// Lower-cased and sorted: a list as the canonical form writes it.
+fn canonical_list(list: &[String]) -> Vec<String> {
+    let mut l: Vec<String> = list.iter().map(|s| s.to_ascii_lowercase()).collect();
+    l.sort();
+    l
+}
+
 /// Check a parsed authorization against the request it came with.
-/// `header` looks a request header up by lower-case name.
+/// `header` looks a request header up by lower-case name (all its values,
+/// comma-joined; `None` if absent); `params` are all of the request's query
+/// parameters, decoded.
+///
+/// What is bound, after "Request Signature" (436/7778):
+/// - The validity window is `q-key-time`: it is KeyTime, which goes into
+///   SignKey and StringToSign, so it is what the signature covers. The
+///   document writes KeyTime into both `q-sign-time` and `q-key-time` (and
+///   every official SDK's signer does: cos-python-sdk-v5 `cos_auth.py`,
+///   cos-js-sdk-v5 `util.js` getAuth); `q-sign-time` is not signed, so a
+///   `q-sign-time` other than `q-key-time` is refused rather than believed.
+/// - The request's parameters: step 3 builds UrlParamList and
+///   HttpParameters from the request's parameters, and the SDKs put every
+///   one in. A parameter the request has and the list does not (`?cors` on
+///   a signature for `/`), or one the list names and the request lacks, is
+///   a mismatch: otherwise a signature would carry over to another
+///   sub-resource. (COS does not say what it does with unlisted
+///   parameters; refusing them is the choice that keeps the signature's
+///   meaning.)
+/// - The listed headers' values, as sent; a listed header the request lacks
+///   is a mismatch (a signed `x-cos-acl` cannot be dropped). Which headers
+///   must be listed is the caller's business (see `emulator::auth`: the
+///   `Host` that names a bucket).
 pub fn verify(
     auth: &CosAuthorization,
     creds: &Credentials,
@@ -188,37 +230,42 @@ pub fn verify(
     if auth.ak != creds.id {
         return Err(Rejection::UnknownKey);
     }
-    let (start, end) = auth.sign_time.split_once(';').ok_or(Rejection::Malformed)?;
-    let start: u64 = start.parse().map_err(|_| Rejection::Malformed)?;
-    let end: u64 = end.parse().map_err(|_| Rejection::Malformed)?;
+    let (start, end) = time_range(&auth.key_time).ok_or(Rejection::Malformed)?;
+    if auth.sign_time != auth.key_time {
+        return Err(Rejection::Malformed);
+    }
     if now < start || now > end {
         return Err(Rejection::Expired);
     }
-    let headers: Vec<(String, String)> = auth
-        .header_list
-        .iter()
-        .map(|h| (h.clone(), header(h).unwrap_or_default()))
-        .collect();
-    let signed_params: Vec<(String, String)> = auth
-        .url_param_list
-        .iter()
-        .map(|p| {
-            let v = params
-                .iter()
-                .find(|(k, _)| uri_encode(k, false).eq_ignore_ascii_case(p))
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default();
-            (p.clone(), v)
-        })
-        .collect();
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(auth.header_list.len());
+    for h in &auth.header_list {
+        let v = header(&h.to_ascii_lowercase()).ok_or(Rejection::Mismatch)?;
+        headers.push((h.clone(), v));
+    }
+    let listed = canonical_list(&auth.url_param_list);
+    if listed.windows(2).any(|w| w[0] == w[1])
+        || canonical_list(&auth.header_list)
+            .windows(2)
+            .any(|w| w[0] == w[1])
+    {
+        return Err(Rejection::Malformed);
+    }
     let expected = sign(
         &creds.secret,
         &auth.key_time,
         method,
         path,
-        &signed_params,
+        params,
         &headers,
     );
+    let present: Vec<&str> = expected
+        .url_param_list
+        .split(';')
+        .filter(|s| !s.is_empty())
+        .collect();
+    if present != listed.iter().map(String::as_str).collect::<Vec<_>>() {
+        return Err(Rejection::Mismatch);
+    }
     if constant_time_eq(&expected.signature, &auth.signature) {
         Ok(())
     } else {
@@ -351,6 +398,104 @@ mod tests {
         assert_eq!(
             joined,
             "delimiter=%2F&max-keys=10&prefix=example-folder%2F&versions="
+        );
+    }
+
+    /// Issue 16, defect 3 and 5: a request signed for an hour that ended an
+    /// hour ago, replayed with one field rewritten at a time, is refused;
+    /// so is the same signature on another sub-resource, or without a
+    /// header it signed.
+    #[test]
+    fn replays_and_rewrites_are_refused() {
+        let creds = Credentials {
+            id: "AKIDEXAMPLE".into(),
+            secret: "secret".into(),
+            token: None,
+        };
+        let now: u64 = 1_700_000_000;
+        let old = format!("{};{}", now - 7200, now - 3600);
+        let headers = vec![
+            (
+                "host".to_string(),
+                "b-1.cos.ap-beijing.myqcloud.com".to_string(),
+            ),
+            ("x-cos-acl".to_string(), "private".to_string()),
+        ];
+        let lookup = |hs: Vec<(String, String)>| {
+            move |n: &str| {
+                hs.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                    .map(|(_, v)| v.clone())
+            }
+        };
+        let sig = sign(&creds.secret, &old, "PUT", "/", &[], &headers);
+        let auth = authorization(&creds, &sig);
+        let check =
+            |auth: &str, now: u64, params: &[(String, String)], hs: Vec<(String, String)>| {
+                let a = parse_authorization(auth).ok_or(Rejection::Malformed)?;
+                verify(&a, &creds, now, "PUT", "/", params, lookup(hs))
+            };
+        // Valid then, refused now.
+        assert_eq!(check(&auth, now - 5000, &[], headers.clone()), Ok(()));
+        assert_eq!(
+            check(&auth, now, &[], headers.clone()),
+            Err(Rejection::Expired)
+        );
+        // q-sign-time moved to now: not what was signed.
+        let fresh = format!("{};{}", now - 10, now + 3600);
+        let moved = auth.replacen(
+            &format!("q-sign-time={old}"),
+            &format!("q-sign-time={fresh}"),
+            1,
+        );
+        assert_ne!(moved, auth);
+        assert_eq!(
+            check(&moved, now, &[], headers.clone()),
+            Err(Rejection::Malformed)
+        );
+        // Both times moved: KeyTime is signed.
+        let both = moved.replacen(
+            &format!("q-key-time={old}"),
+            &format!("q-key-time={fresh}"),
+            1,
+        );
+        assert_eq!(
+            check(&both, now, &[], headers.clone()),
+            Err(Rejection::Mismatch)
+        );
+        // A second q-key-time after the first.
+        let twice = format!("{auth}&q-key-time={fresh}");
+        assert_eq!(
+            check(&twice, now - 5000, &[], headers.clone()),
+            Err(Rejection::Malformed)
+        );
+        // Another sub-resource: `PUT /?cors` with the signature of `PUT /`.
+        let cors = vec![("cors".to_string(), String::new())];
+        assert_eq!(
+            check(&auth, now - 5000, &cors, headers.clone()),
+            Err(Rejection::Mismatch)
+        );
+        // A signed header dropped, or changed.
+        let dropped = vec![headers[0].clone()];
+        assert_eq!(
+            check(&auth, now - 5000, &[], dropped),
+            Err(Rejection::Mismatch)
+        );
+        let changed = vec![
+            headers[0].clone(),
+            ("x-cos-acl".into(), "public-read".into()),
+        ];
+        assert_eq!(
+            check(&auth, now - 5000, &[], changed),
+            Err(Rejection::Mismatch)
+        );
+        // A signature that lists `cors` for a request without it.
+        let sig = sign(&creds.secret, &old, "PUT", "/", &cors, &headers);
+        let listed = authorization(&creds, &sig);
+        assert_eq!(check(&listed, now - 5000, &cors, headers.clone()), Ok(()));
+        assert_eq!(
+            check(&listed, now - 5000, &[], headers.clone()),
+            Err(Rejection::Mismatch)
         );
     }
 }

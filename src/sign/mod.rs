@@ -57,7 +57,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// Compare two strings in time independent of where they differ.
-pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
