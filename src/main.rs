@@ -770,11 +770,22 @@ fn record(
                 }
             }
             let n = file.divergences.len();
-            let text = format!(
-                "# What {name} does where it differs from COS, case by case. Written by\n# `coscors record --target {} --vendor {name}`; the reasons are a person's.\n{}",
-                spec.name,
-                serde_norway::to_string(&file)?
-            );
+            // The file's opening comment is a person's too: kept when it has one.
+            let old_header: String = std::fs::read_to_string(&path)
+                .unwrap_or_default()
+                .lines()
+                .take_while(|l| l.starts_with('#'))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let header = if old_header.is_empty() {
+                format!(
+                    "# What {name} does where it differs from COS, case by case. Written by\n# `coscors record --target {} --vendor {name}`; the reasons are a person's.\n",
+                    spec.name
+                )
+            } else {
+                old_header
+            };
+            let text = format!("{header}{}", serde_norway::to_string(&file)?);
             std::fs::create_dir_all(path.parent().unwrap_or(std::path::Path::new(".")))?;
             std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
             println!(
