@@ -822,6 +822,7 @@ fn record(
                 for (step, s) in c.steps.iter_mut().zip(&o.steps) {
                     if let Some(obs) = &s.observed {
                         step.expect = record::observed_as_expect(&step.expect, obs, &s.comparison);
+                        record::unprefix_key(&mut step.expect, &o.key_prefix);
                     }
                 }
                 let path = dir.join(format!("{}.yaml", o.id.replace("::", "--")));

@@ -124,6 +124,19 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
     e
 }
 
+/// An error's `<Key>` as the case writes it: without the run's key prefix
+/// (the runner adds it back when comparing).
+pub fn unprefix_key(e: &mut Expect, prefix: &str) {
+    if prefix.is_empty() {
+        return;
+    }
+    if let Some(k) = e.error.as_mut().and_then(|err| err.elements.get_mut("Key")) {
+        if let Some(rest) = k.strip_prefix(prefix) {
+            *k = rest.to_string();
+        }
+    }
+}
+
 /// The stable part of a run error: up to a body or a target-specific tail.
 fn stable_error(e: &str) -> String {
     let e = e.split(" (body:").next().unwrap_or(e);
@@ -178,7 +191,9 @@ pub fn divergence_of(
                 if let Some(o) = &s.observed {
                     if !s.comparison.passed() {
                         let original = identity.apply(&step.expect);
-                        steps.insert(i + 1, observed_as_expect(&original, o, &s.comparison));
+                        let mut e = observed_as_expect(&original, o, &s.comparison);
+                        unprefix_key(&mut e, &outcome.key_prefix);
+                        steps.insert(i + 1, e);
                     }
                 }
             }

@@ -102,6 +102,9 @@ pub struct CaseOutcome {
     pub as_s3: Option<bool>,
     /// The vendor record that applied to this case, if any: its reason.
     pub vendor_reason: Option<String>,
+    /// The key prefix the case's session used (empty on the emulator):
+    /// recordings take it out of what they write.
+    pub key_prefix: String,
     pub steps: Vec<StepOutcome>,
     pub duration: Duration,
 }
@@ -263,6 +266,7 @@ pub async fn run_case(
         as_cos: None,
         as_s3: None,
         vendor_reason: divergence.map(|d| d.reason.clone()),
+        key_prefix: String::new(),
         steps: Vec::new(),
         duration: Duration::ZERO,
     };
@@ -276,6 +280,7 @@ pub async fn run_case(
     let (mut as_cos, mut as_s3, mut all_met) = (true, true, true);
     let result = async {
         let session = Session::open(spec, shared).await?;
+        outcome.key_prefix = session.key_prefix().to_string();
         setup(&session, case).await?;
         for (i, step) in case.case.steps.iter().enumerate() {
             let n = i + 1;
@@ -449,6 +454,10 @@ async fn run_step(
         };
         let mut delta = 0;
         if let Some(err) = e.error.as_mut() {
+            // AWS-style `<Key>` names the key as the target stores it.
+            if let Some(k) = err.elements.get_mut("Key") {
+                *k = format!("{}{k}", session.key_prefix());
+            }
             if let Some(r) = err.resource.as_mut() {
                 let target = session.expected_resource(r);
                 delta = target.len() as i64 - r.len() as i64;

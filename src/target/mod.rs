@@ -405,6 +405,11 @@ impl Session {
         }
     }
 
+    /// This session's key prefix inside the bucket (empty on the emulator).
+    pub fn key_prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// Map a `Resource` written for COS's documentation bucket
     /// (`examplebucket-1250000000.cos.ap-beijing.myqcloud.com/<key>`) to this
     /// target's bucket, region and key prefix.
