@@ -2,7 +2,7 @@
 # LocalStack 2026.3.0 (PyPI localstack-core), its own S3 provider only, with
 # no account or auth token (started as `python -m localstack.runtime.main`).
 #
-#   tests/peers/start-localstack.sh [start|stop]
+#   tests/peers/start-localstack.sh [start|stop|install]
 #
 # Environment: LOCALSTACK_PORT (45004), RUN_DIR (/tmp/coscors-peers),
 # COSCORS_CACHE (/var/cache/coscors), PY (a Python >= 3.12; found otherwise).
@@ -86,5 +86,6 @@ start() {
 case ${1:-start} in
   start) start ;;
   stop) stop_peer ;;
-  *) die "usage: $0 [start|stop]" ;;
+  install) install_localstack ;;
+  *) die "usage: $0 [start|stop|install]" ;;
 esac

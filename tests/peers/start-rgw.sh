@@ -3,7 +3,7 @@
 # one process, no mon or OSD, in a trixie chroot made with debootstrap (the
 # trixie binary needs glibc >= 2.38; bookworm has 2.36). As root.
 #
-#   tests/peers/start-rgw.sh [start|stop]
+#   tests/peers/start-rgw.sh [start|stop|install]
 #
 # Environment: RGW_PORT (45002), RUN_DIR (/tmp/coscors-peers), COSCORS_CACHE
 # (/var/cache/coscors). The chroot is made once (~1.5 min, ~550 MB) under
@@ -92,8 +92,15 @@ EOF
   say "radosgw $version (dbstore) on http://127.0.0.1:$PORT, pid $SERVER_PID, up in $((SECONDS - t0)) s, RSS $(rss_of "$SERVER_PID")"
 }
 
+# Stop by the pid file, then drop this port's state and configuration.
+stop() {
+  stop_peer
+  rm -rf "${ROOT:?}/var/lib/coscors-rgw-$PORT" "$ROOT/etc/ceph/coscors-$PORT.conf"
+}
+
 case ${1:-start} in
   start) start ;;
-  stop) stop_peer ;;
-  *) die "usage: $0 [start|stop]" ;;
+  stop) stop ;;
+  install) install_rgw; check_version >/dev/null ;;
+  *) die "usage: $0 [start|stop|install]" ;;
 esac
