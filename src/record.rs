@@ -177,11 +177,11 @@ mod tests {
     #[test]
     fn anything_else_is_left_as_observed() {
         let documented = format!("{DOC}exampleobject");
-        // Another bucket, another key, no key prefix, COS's own form.
+        // Another bucket, another key, a key glued to the bucket, COS's own form.
         for observed in [
             "/other/coscors-1/0001/exampleobject",
             "/coscors-garage/coscors-1/0001/otherobject",
-            "/coscors-garage/exampleobject",
+            "/coscors-garageexampleobject",
             "coscors-garage.cos.garage.myqcloud.com/coscors-1/0001/exampleobject",
         ] {
             assert_eq!(
