@@ -5,7 +5,7 @@
 #   tests/peers/start-localstack.sh [start|stop|install]
 #
 # Environment: LOCALSTACK_PORT (45004), RUN_DIR (/tmp/coscors-peers),
-# COSCORS_CACHE (/var/cache/coscors), PY (a Python >= 3.12; found otherwise).
+# COSCORS_CACHE (/var/cache/coscors), PY (a Python >= 3.13; found otherwise).
 # The venv is made once (~35 s) under $COSCORS_CACHE, every package pinned by
 # tests/peers/constraints-localstack.txt (a `pip freeze` of a working venv:
 # it holds the four pins LocalStack needs here, cbor2 < 5.7, pyopenssl < 24.3,
@@ -21,20 +21,21 @@ RUN_DIR=${RUN_DIR:-/tmp/coscors-peers}
 LOG=$RUN_DIR/localstack.log
 CONSTRAINTS=$PEERS_DIR/constraints-localstack.txt
 
-# A Python >= 3.12 (LocalStack 2026.x uses PEP 695 syntax): $PY, then
-# python3.13 / python3.12 on PATH, then pyenv's, then Debian's packages.
-py_ok() { "$1" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; }
+# A Python >= 3.13: 2026.3.0 uses PEP 695 syntax (3.12) and imports
+# warnings.deprecated (3.13; on 3.12.1 the runtime finds no components and
+# exits). $PY, then python3.13 on PATH, then pyenv's, then Debian's package.
+py_ok() { "$1" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 13))' 2>/dev/null; }
 find_python() {
   local c root
-  for c in ${PY:-} python3.13 python3.12 python3; do
+  for c in ${PY:-} python3.13 python3; do
     c=$(command -v "$c" 2>/dev/null) || continue
     py_ok "$c" && { echo "$c"; return 0; }
   done
   root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
-  for c in "$root"/versions/3.13*/bin/python3 "$root"/versions/3.12*/bin/python3; do
+  for c in "$root"/versions/3.1[3-9]*/bin/python3; do
     [ -x "$c" ] && py_ok "$c" && { echo "$c"; return 0; }
   done
-  for c in python3.13 python3.12; do
+  for c in python3.13; do
     if apt-cache policy "$c-venv" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
       say "installing $c-venv (Debian)"
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$c-venv" >/dev/null
@@ -46,7 +47,7 @@ find_python() {
 
 install_localstack() {
   local py minor
-  py=$(find_python) || die "no Python >= 3.12 here (PATH, pyenv, Debian packages); set PY=/path/to/python3.12+"
+  py=$(find_python) || die "no Python >= 3.13 here (PATH, pyenv, Debian packages); set PY=/path/to/python3.13"
   minor=$("$py" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
   VENV=$COSCORS_CACHE/localstack-$LOCALSTACK_VERSION-py$minor
   [ -f "$VENV/.coscors-ready" ] && return 0
