@@ -761,6 +761,23 @@ fn record(
                     if let Some(p) = prior {
                         record::keep_prior_messages(&mut d, p);
                     }
+                    // A path-style Resource holds the run's key prefix:
+                    // recorded in the documents' form instead.
+                    for (n, e) in d.steps.iter_mut() {
+                        let documented = case
+                            .case
+                            .steps
+                            .get(n - 1)
+                            .and_then(|s| s.expect.error.as_ref())
+                            .and_then(|e| e.resource.clone());
+                        if let (Some(err), Some(documented)) = (e.error.as_mut(), documented) {
+                            if let Some(r) = err.resource.as_ref().and_then(|r| {
+                                record::doc_path_resource(r, &spec.bucket, &documented)
+                            }) {
+                                err.resource = Some(r);
+                            }
+                        }
+                    }
                     file.divergences.insert(o.id.clone(), d);
                 }
             }

@@ -137,6 +137,23 @@ pub fn unprefix_key(e: &mut Expect, prefix: &str) {
     }
 }
 
+/// A path-style `Resource` the endpoint answered (`/bucket/<run prefix>key`)
+/// in the documents' form (`/examplebucket-1250000000/key`), which the
+/// runner maps back to the target's bucket and the run's key prefix; `None`
+/// when `observed` is not that form of `documented`, the case's own
+/// `Resource` (`examplebucket-1250000000.cos.<region>.myqcloud.com/key`).
+pub fn doc_path_resource(observed: &str, bucket: &str, documented: &str) -> Option<String> {
+    let key = documented.split_once(".myqcloud.com/")?.1;
+    let rest = observed.strip_prefix(&format!("/{bucket}"))?;
+    let doc = format!("/{}", crate::emulator::DEFAULT_BUCKET);
+    if key.is_empty() {
+        return (rest.is_empty() || rest == "/").then(|| format!("{doc}{rest}"));
+    }
+    // `/<run prefix>key`: the run prefix is the session's, ending in '/'.
+    let tail = rest.strip_suffix(key)?;
+    (tail.starts_with('/') && tail.ends_with('/')).then(|| format!("{doc}/{key}"))
+}
+
 /// The stable part of a run error: up to a body or a target-specific tail.
 fn stable_error(e: &str) -> String {
     let e = e.split(" (body:").next().unwrap_or(e);
@@ -458,5 +475,54 @@ mod plan_tests {
         assert_eq!(settle_for(&remote, None), DEFAULT_SETTLE);
         let two = std::time::Duration::from_secs(2);
         assert_eq!(settle_for(&remote, Some(two)), two);
+    }
+}
+
+#[cfg(test)]
+mod resource_tests {
+    use super::doc_path_resource;
+
+    const DOC: &str = "examplebucket-1250000000.cos.ap-beijing.myqcloud.com/";
+
+    #[test]
+    fn a_path_style_resource_is_recorded_in_the_documents_form() {
+        let documented = format!("{DOC}exampleobject");
+        assert_eq!(
+            doc_path_resource(
+                "/coscors-garage/coscors-1796120473-8449/0016/exampleobject",
+                "coscors-garage",
+                &documented
+            )
+            .as_deref(),
+            Some("/examplebucket-1250000000/exampleobject")
+        );
+        for (observed, doc) in [
+            ("/coscors-garage", "/examplebucket-1250000000"),
+            ("/coscors-garage/", "/examplebucket-1250000000/"),
+        ] {
+            assert_eq!(
+                doc_path_resource(observed, "coscors-garage", DOC).as_deref(),
+                Some(doc)
+            );
+        }
+    }
+
+    #[test]
+    fn anything_else_is_left_as_observed() {
+        let documented = format!("{DOC}exampleobject");
+        // Another bucket, another key, a key glued to the bucket, COS's own form.
+        for observed in [
+            "/other/coscors-1/0001/exampleobject",
+            "/coscors-garage/coscors-1/0001/otherobject",
+            "/coscors-garageexampleobject",
+            "coscors-garage.cos.garage.myqcloud.com/coscors-1/0001/exampleobject",
+        ] {
+            assert_eq!(
+                doc_path_resource(observed, "coscors-garage", &documented),
+                None,
+                "{observed}"
+            );
+        }
+        assert_eq!(doc_path_resource("/x", "coscors-garage", "no-host"), None);
     }
 }

@@ -156,8 +156,11 @@ fn every_found_class_is_triaged() {
             }
         }
     }
-    assert!(peers >= 2, "the moto and s3rver finds are missing");
-    for vendor in ["moto", "s3rver", "s3"] {
+    assert!(
+        peers >= 5,
+        "the finds of moto, s3rver, rgw, garage or localstack are missing"
+    );
+    for vendor in ["moto", "s3rver", "s3", "rgw", "garage", "localstack"] {
         for (id, d) in coscors::case::load_vendor(&root, vendor).expect("vendor file") {
             assert!(
                 !d.reason.starts_with("UNTRIAGED"),

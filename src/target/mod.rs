@@ -419,19 +419,30 @@ impl Session {
             emulator::DEFAULT_BUCKET,
             emulator::DEFAULT_REGION
         );
-        match resource.strip_prefix(&doc_host) {
-            Some(key) => {
-                let key = if key.is_empty() {
-                    String::new()
-                } else {
-                    format!("{}{key}", self.prefix)
-                };
-                format!(
-                    "{}.cos.{}.myqcloud.com/{key}",
-                    self.spec.bucket, self.spec.region
-                )
+        let with_prefix = |key: &str| {
+            if key.is_empty() {
+                String::new()
+            } else {
+                format!("{}{key}", self.prefix)
             }
-            None => resource.to_string(),
+        };
+        if let Some(key) = resource.strip_prefix(&doc_host) {
+            return format!(
+                "{}.cos.{}.myqcloud.com/{}",
+                self.spec.bucket,
+                self.spec.region,
+                with_prefix(key)
+            );
+        }
+        // The path-style form S3 servers use (`/bucket/key`, as a vendor
+        // file records it with the documents' bucket).
+        let doc_path = format!("/{}", emulator::DEFAULT_BUCKET);
+        match resource.strip_prefix(&doc_path) {
+            Some("") => format!("/{}", self.spec.bucket),
+            Some(rest) if rest.starts_with('/') => {
+                format!("/{}/{}", self.spec.bucket, with_prefix(&rest[1..]))
+            }
+            _ => resource.to_string(),
         }
     }
 
