@@ -943,10 +943,20 @@ async fn listen_backlog_holds_600_connections() {
         }
     }
     signal("-CONT");
-    assert_eq!(
-        connected.len(),
-        600,
-        "connections queued while the server accepted none"
+    // The kernel caps every backlog at net.core.somaxconn (4096 since Linux
+    // 5.4, 128 before): expect what it allows (a queue takes backlog + 1).
+    let somaxconn: usize = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(4096);
+    let expected = 600.min(somaxconn + 1);
+    if expected < 600 {
+        eprintln!("net.core.somaxconn is {somaxconn}: the listen queue cannot hold 600 here");
+    }
+    assert!(
+        connected.len() >= expected,
+        "{} connections queued while the server accepted none (expected {expected})",
+        connected.len()
     );
 }
 
