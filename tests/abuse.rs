@@ -70,7 +70,13 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 async fn put_cors(addr: SocketAddr, xml: &str) {
-    let req = request_bytes("PUT /?cors HTTP/1.1", &[], xml.as_bytes());
+    // COS requires Content-MD5 on PUT ?cors (436/8279).
+    let md5 = coscors::model::content_md5_of(xml.as_bytes());
+    let req = request_bytes(
+        "PUT /?cors HTTP/1.1",
+        &[("Content-MD5", &md5)],
+        xml.as_bytes(),
+    );
     let (_, r) = timed(addr, &req, Duration::from_secs(10)).await;
     assert_eq!(r.status, 200, "PUT cors: {}", r.body);
 }
