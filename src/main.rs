@@ -664,8 +664,21 @@ fn report_cmd(dir: Option<&std::path::Path>, compare: &[PathBuf]) -> Result<Exit
             coscors::report::load(&results_path(old))?,
             coscors::report::load(&results_path(new))?,
         );
-        let changes = coscors::report::compare(&a, &b);
+        let mut changes = coscors::report::compare(&a, &b);
         let mut out = std::io::stdout().lock();
+        // A target in one run only is one line; of an added target's cells
+        // only those that fail follow (new failures), a removed one's none.
+        let (removed, added) = coscors::report::target_changes(&a, &b);
+        for (t, n) in &removed {
+            writeln!(out, "target removed: {t} ({n} cases)")?;
+        }
+        for (t, n) in &added {
+            writeln!(out, "target added: {t} ({n} cases)")?;
+        }
+        changes.retain(|(_, t, _, vb)| {
+            !removed.iter().any(|(r, _)| r == t)
+                && (!added.iter().any(|(a, _)| a == t) || vb.is_some_and(|v| !v.ok()))
+        });
         let name = |v: Option<coscors::report::VerdictKind>| v.map_or("absent", |v| v.name());
         let (mut new_failures, mut fixed) = (0, 0);
         for (case, target, va, vb) in &changes {

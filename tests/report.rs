@@ -153,37 +153,243 @@ fn compare_lists_exactly_the_changed_cells() {
     );
 }
 
+/// A report folder whose results.json has `n` targets: emulator and
+/// emulator-s3 as run, then copies of emulator-s3 (its divergences and
+/// their diffs) under other names, rendered by `coscors report`.
+fn report_with_targets(n: usize) -> std::path::PathBuf {
+    let run = scratch("report-run");
+    make_report(&run);
+    let mut results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("results.json")).expect("read"))
+            .expect("json");
+    let s3: Vec<serde_json::Value> = results["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter(|r| r["target"] == "emulator-s3")
+        .cloned()
+        .collect();
+    let info = results["targets"][1].clone();
+    for i in 2..n {
+        let name = format!("s3-peer-{}", i - 1);
+        let mut t = info.clone();
+        t["name"] = name.clone().into();
+        results["targets"].as_array_mut().expect("targets").push(t);
+        for r in &s3 {
+            let mut r = r.clone();
+            r["target"] = name.clone().into();
+            results["records"].as_array_mut().expect("records").push(r);
+        }
+    }
+    let dir = scratch(&format!("report-{n}-targets"));
+    std::fs::write(
+        dir.join("results.json"),
+        serde_json::to_string(&results).expect("json"),
+    )
+    .expect("write");
+    let (ok, text) = coscors(&["report", dir.to_str().unwrap_or_default()]);
+    assert!(ok, "{text}");
+    dir
+}
+
+fn names(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[test]
-fn the_page_works_in_headless_chromium() {
+fn the_page_reads_at_420_and_1600_px_with_six_targets_and_without_javascript() {
     if !common::require_browser(&["playwright-core"]) {
         return;
     }
-    let dir = scratch("report-html");
-    make_report(&dir);
-    let shot = dir.join("matrix.png");
-    let (v, text) = common::node_json("tests/report/check_html.js", &[&dir, &shot], &[]);
-    assert_eq!(v["rows"], common::suite_case_count(), "{text}");
-    assert_eq!(
-        v["targets"],
-        serde_json::json!(["emulator", "emulator-s3"]),
+    let dir = report_with_targets(6);
+    let shots = dir.join("matrix");
+    let (v, text) = common::node_json("tests/report/check_html.js", &[&dir, &shots], &[]);
+    let all: Vec<String> = ["emulator", "emulator-s3"]
+        .into_iter()
+        .map(String::from)
+        .chain((1..=4).map(|i| format!("s3-peer-{i}")))
+        .collect();
+    let cases = common::suite_case_count();
+    assert_eq!(names(&v["targets"]), all, "{text}");
+    assert_eq!(v["rows"], cases, "{text}");
+    // Every view: every target column in view (the header row stays on
+    // top when the page scrolls), no sideways scrolling; the totals, six
+    // rows, in view on opening the page.
+    for view in [
+        "before",
+        "wide",
+        "permalink",
+        "narrow",
+        "narrow_closed",
+        "nojs_1600",
+        "nojs_420",
+    ] {
+        let l = &v[view];
+        assert_eq!(l["totals_rows"], 6, "{view}: {text}");
+        assert_eq!(names(&l["columns_in_view"]), all, "{view}: {text}");
+        assert_eq!(l["horizontal_scroll"], false, "{view}: {text}");
+    }
+    for view in ["before", "narrow"] {
+        assert_eq!(v[view]["totals_visible"], true, "{view}: {text}");
+    }
+    // Wide: the detail opens beside the matrix, covering no column; the
+    // address is the cell's permalink, which opens it again in a new page.
+    let hash = v["hash"].as_str().unwrap_or_default();
+    assert!(
+        hash.starts_with("#case=") && hash.contains("&target="),
         "{text}"
     );
-    assert_eq!(
-        v["filtered_rows"],
-        common::vendor_record_count("s3"),
-        "{text}"
+    let id = hash.trim_start_matches('#');
+    for view in ["wide", "permalink", "nojs_1600"] {
+        let l = &v[view];
+        assert_eq!(l["detail_open"], id, "{view}: {text}");
+        assert_eq!(l["detail_overlay"], false, "{view}: {text}");
+        assert_eq!(
+            l["columns_covered"],
+            serde_json::json!([]),
+            "{view}: {text}"
+        );
+        assert!(
+            l["detail_lines_differing"].as_u64().unwrap_or(0) > 0,
+            "{view}: a divergence shows its differing lines: {text}"
+        );
+    }
+    // Narrow: the detail covers the page and closes back to it.
+    assert_eq!(v["narrow_detail"]["detail_open"], id, "{text}");
+    assert_eq!(v["narrow_detail"]["detail_overlay"], true, "{text}");
+    assert_eq!(v["narrow_closed"]["detail_open"], serde_json::Value::Null);
+    assert_eq!(v["nojs_420"]["detail_open"], id, "{text}");
+    // Without JavaScript: the whole table; the filters (script-driven) hidden.
+    for view in ["nojs_1600", "nojs_420"] {
+        assert_eq!(v[view]["rows"], cases, "{view}: {text}");
+        assert_eq!(names(&v[view]["targets"]), all, "{view}: {text}");
+        assert_eq!(v[view]["filters_hidden"], true, "{view}: {text}");
+    }
+    // The totals: emulator passes and answers as COS in every case.
+    let totals = v["before"]["totals_text"].as_str().unwrap_or_default();
+    assert!(
+        totals.contains(&format!("100.0% ({cases}/{cases})")),
+        "{totals}"
     );
+    // The filters, and a conforming cell's detail built on click.
+    let recorded = common::vendor_record_count("s3");
+    assert_eq!(v["filtered_rows"], recorded, "{text}");
     assert_eq!(
         v["inferred_rows"],
         common::suite_cases_graded(coscors::case::Evidence::Inferred),
         "{text}"
     );
+    let conforming = v["conforming_detail"].as_str().unwrap_or_default();
     assert!(
-        v["bad_lines"].as_u64().unwrap_or(0) > 0,
-        "a known divergence shows differing lines: {text}"
+        conforming.contains(": conforms") && conforming.contains("step 1:"),
+        "{text}"
     );
     assert_eq!(v["external_requests"], serde_json::json!([]), "{text}");
-    assert!(shot.exists());
+    assert_eq!(v["errors"], serde_json::json!([]), "{text}");
+    for s in ["1600", "420", "nojs-1600", "nojs-420"] {
+        assert!(dir.join(format!("matrix-{s}.png")).exists(), "{s}");
+    }
+}
+
+#[test]
+fn the_page_for_four_targets_is_under_300_kb_and_static() {
+    let dir = report_with_targets(4);
+    let html = std::fs::read_to_string(dir.join("index.html")).expect("html");
+    let kb = html.len() as f64 / 1024.0;
+    eprintln!("index.html for four targets: {kb:.1} KB");
+    assert!(html.len() < 300 * 1024, "{kb:.1} KB");
+    // The table is in the page, not built by the script: every case and
+    // every cell, each cell a permalink, a diverging one with its detail.
+    let cases = common::suite_case_count();
+    assert_eq!(html.matches("<td class=\"case\">").count(), cases);
+    assert_eq!(html.matches("<td class=\"cell ").count(), 4 * cases);
+    let recorded = common::vendor_record_count("s3");
+    assert_eq!(
+        html.matches("<section id=\"case=").count(),
+        3 * recorded,
+        "one detail per cell that does not conform"
+    );
+    assert!(
+        html.contains("<a href=\"#case=preflight/max-age-zero&amp;target=emulator\">conforms</a>")
+    );
+    // Sources that are URLs are links; the product each target named.
+    assert!(html.contains("<a href=\"https://www.tencentcloud.com/document/product/436/"));
+    assert!(
+        html.contains("<td class=\"x\">tencent-cos</td>"),
+        "the emulator's Server"
+    );
+    assert!(html.contains("suite commit <code"));
+}
+
+#[test]
+fn a_report_into_an_old_report_folder_replaces_its_files_and_keeps_others() {
+    let dir = scratch("report-reuse");
+    std::fs::write(dir.join("junit-gone-target.xml"), "<old/>").expect("write");
+    std::fs::write(dir.join("notes.txt"), "mine").expect("write");
+    make_report(&dir);
+    assert!(
+        !dir.join("junit-gone-target.xml").exists(),
+        "an old report file stays"
+    );
+    assert!(
+        dir.join("notes.txt").exists(),
+        "a file coscors does not own was removed"
+    );
+    assert!(dir.join("junit-emulator.xml").exists());
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).expect("read"))
+            .expect("json");
+    assert_eq!(results["products"]["emulator"], "tencent-cos");
+    assert!(
+        results["suite_commit"].is_string(),
+        "run inside a git checkout"
+    );
+}
+
+#[test]
+fn compare_names_added_and_removed_targets() {
+    let old = report_with_targets(3);
+    let new = scratch("report-fewer");
+    let mut results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(old.join("results.json")).expect("read"))
+            .expect("json");
+    for r in results["records"].as_array_mut().expect("records") {
+        if r["target"] == "s3-peer-1" {
+            r["target"] = "s3-peer-9".into();
+        }
+    }
+    results["targets"][2]["name"] = "s3-peer-9".into();
+    std::fs::write(
+        new.join("results.json"),
+        serde_json::to_string(&results).expect("json"),
+    )
+    .expect("write");
+    let (ok, text) = coscors(&[
+        "report",
+        "--compare",
+        old.to_str().unwrap_or_default(),
+        new.to_str().unwrap_or_default(),
+    ]);
+    let cases = common::suite_case_count();
+    assert!(
+        text.contains(&format!("target removed: s3-peer-1 ({cases} cases)")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("target added: s3-peer-9 ({cases} cases)")),
+        "{text}"
+    );
+    // A removed target's cells are not each a line; an added target's
+    // failing cells would be new failures (here none fail).
+    assert!(!text.contains("on s3-peer-1:"), "{text}");
+    assert!(ok, "{text}");
 }
 
 #[test]
