@@ -469,3 +469,111 @@ fn the_nightly_workflow_is_a_github_actions_workflow() {
     assert!(text.contains("$GITHUB_STEP_SUMMARY"));
     assert!(text.contains("actions/upload-artifact"));
 }
+
+#[test]
+fn junit_of_four_targets_validates_against_the_common_junit_schema_with_no_duplicate_names() {
+    // Four targets, with a case of each verdict somewhere.
+    let dir = report_with_targets(4);
+    let mut results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).expect("read"))
+            .expect("json");
+    for r in results["records"].as_array_mut().expect("records") {
+        let (t, c) = (r["target"].clone(), r["case_id"].clone());
+        if t == "s3-peer-1" && c == "preflight/max-age-zero" {
+            r["verdict"] = "fails".into();
+            r["step_passed"] = false.into();
+            r["diff"] = "--- expected\n+++ observed\n-status: 200\n+status: 403\n".into();
+        }
+        if t == "s3-peer-2" && c == "preflight/max-age-zero" {
+            r["verdict"] = "error".into();
+            r["error"] = "connection refused".into();
+        }
+        if t == "s3-peer-2" && c == "preflight/seed-exchange-1-put-object" {
+            r["verdict"] = "divergence-fixed".into();
+        }
+        if t == "emulator" && c == "preflight/max-age-zero" {
+            r["verdict"] = "not-run".into();
+            r["reason"] = "breaks the target".into();
+        }
+    }
+    std::fs::write(
+        dir.join("results.json"),
+        serde_json::to_string(&results).expect("json"),
+    )
+    .expect("write");
+    let (ok, text) = coscors(&["report", dir.to_str().unwrap_or_default()]);
+    assert!(ok, "{text}");
+    let files: Vec<std::path::PathBuf> = ["emulator", "emulator-s3", "s3-peer-1", "s3-peer-2"]
+        .iter()
+        .map(|t| dir.join(format!("junit-{t}.xml")))
+        .collect();
+    let all: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("junit"))
+        .collect();
+    assert!(all[2].contains("<failure message=\"step 1 "), "{}", all[2]);
+    assert!(all[3].contains("<error message=\"connection refused\""));
+    assert!(all[3].contains("divergence fixed: the target now answers as COS does"));
+    assert!(all[0].contains("<skipped message=\"not run: breaks the target\"/>"));
+    // No duplicate (class name, name) over the four files together, nor
+    // suite names; the target is in both.
+    let mut names = std::collections::BTreeSet::new();
+    let mut suites = std::collections::BTreeSet::new();
+    let mut count = 0;
+    for (text, t) in all
+        .iter()
+        .zip(["emulator", "emulator-s3", "s3-peer-1", "s3-peer-2"])
+    {
+        for tc in text.split("<testcase").skip(1) {
+            let attr = |a: &str| {
+                let at = tc.find(&format!(" {a}=\"")).expect("attribute") + a.len() + 3;
+                tc[at..at + tc[at..].find('"').expect("quote")].to_string()
+            };
+            assert!(attr("classname").starts_with(&format!("{t}.")), "{tc}");
+            assert!(!tc[..tc.find('>').unwrap_or(0)].contains(" file="), "{tc}");
+            assert!(
+                names.insert((attr("classname"), attr("name"))),
+                "duplicate: {tc}"
+            );
+            count += 1;
+        }
+        assert!(suites.insert(format!("coscors on {t}")));
+        assert!(text.contains(&format!("<testsuite name=\"coscors on {t}\"")));
+    }
+    assert_eq!(count, 4 * common::suite_case_count());
+    if !require("python xmlschema (PyPI)", python_has("xmlschema")) {
+        return;
+    }
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xmlschema\nschema = xmlschema.XMLSchema(sys.argv[1])\nfor f in sys.argv[2:]:\n    schema.validate(f)\nprint('valid', len(sys.argv) - 2)",
+        ])
+        .arg(repo().join("tests/report/junit-10.xsd"))
+        .args(&files)
+        .output()
+        .expect("python3");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("valid 4"),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The schema is not a rubber stamp: the old `file` attribute fails it.
+    let bad = dir.join("junit-bad.xml");
+    std::fs::write(
+        &bad,
+        all[0].replacen("<testcase ", "<testcase file=\"cases/x.yaml\" ", 1),
+    )
+    .expect("write");
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xmlschema\nxmlschema.XMLSchema(sys.argv[1]).validate(sys.argv[2])",
+        ])
+        .arg(repo().join("tests/report/junit-10.xsd"))
+        .arg(&bad)
+        .output()
+        .expect("python3");
+    assert!(!out.status.success(), "a file attribute must be refused");
+}
