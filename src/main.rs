@@ -75,8 +75,16 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
-    /// Print the JSON Schema of the case format (for editors: see README).
-    Schema,
+    /// Print the JSON Schema of the case format, or of vendor files or
+    /// targets files (for editors: see README).
+    Schema {
+        /// The schema of vendor files (`cases/vendors/*.yaml`).
+        #[arg(long, conflicts_with = "targets")]
+        vendor: bool,
+        /// The schema of targets files (`targets.yaml`).
+        #[arg(long)]
+        targets: bool,
+    },
     /// Re-render summary.md, junit and index.html from a report folder's
     /// results.json, or list what changed between two runs.
     Report {
@@ -273,11 +281,15 @@ fn real_main() -> Result<ExitCode> {
             run(&specs, &opts, report.as_deref(), strict)
         }
         Command::Report { dir, compare } => report_cmd(dir.as_deref(), &compare),
-        Command::Schema => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&coscors::case::json_schema())?
-            );
+        Command::Schema { vendor, targets } => {
+            let schema = if vendor {
+                coscors::case::vendor::json_schema()
+            } else if targets {
+                coscors::target::config::json_schema()
+            } else {
+                coscors::case::json_schema()
+            };
+            println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Record {

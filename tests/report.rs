@@ -577,3 +577,96 @@ fn junit_of_four_targets_validates_against_the_common_junit_schema_with_no_dupli
         .expect("python3");
     assert!(!out.status.success(), "a file attribute must be refused");
 }
+
+/// Validate each JSON document of `docs` against `schema` with Python's
+/// jsonschema; the indexes of those refused.
+fn refused_by(schema: &str, docs: &[serde_json::Value]) -> Vec<usize> {
+    let dir = scratch("schema-check");
+    std::fs::write(dir.join("schema.json"), schema).expect("write");
+    std::fs::write(
+        dir.join("docs.json"),
+        serde_json::to_string(docs).expect("json"),
+    )
+    .expect("write");
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import json,sys,jsonschema\nv=jsonschema.Draft7Validator(json.load(open(sys.argv[1])))\nprint(json.dumps([i for i,d in enumerate(json.load(open(sys.argv[2]))) if not v.is_valid(d)]))",
+        ])
+        .arg(dir.join("schema.json"))
+        .arg(dir.join("docs.json"))
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("a JSON list")
+}
+
+fn yaml_docs(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).expect("read");
+    serde_norway::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).expect("yaml"))
+        .collect()
+}
+
+#[test]
+fn the_case_schema_refuses_no_steps_and_a_status_out_of_range() {
+    if !require("python jsonschema (PyPI)", python_has("jsonschema")) {
+        return;
+    }
+    let (ok, schema) = coscors(&["schema"]);
+    assert!(ok, "{schema}");
+    let good = yaml_docs(&repo().join("cases/preflight/max-age-zero.yaml"))[0].clone();
+    let mut no_steps = good.clone();
+    no_steps["steps"] = serde_json::json!([]);
+    let mut big = good.clone();
+    big["steps"][0]["expect"]["status"] = 99999.into();
+    let mut low = good.clone();
+    low["steps"][0]["expect"]["status"] = 99.into();
+    assert_eq!(
+        refused_by(&schema, &[good, no_steps, big, low]),
+        vec![1, 2, 3]
+    );
+}
+
+#[test]
+fn vendor_and_targets_schemas_accept_the_repository_files_and_refuse_unknown_fields() {
+    if !require("python jsonschema (PyPI)", python_has("jsonschema")) {
+        return;
+    }
+    let (ok, vendor_schema) = coscors(&["schema", "--vendor"]);
+    assert!(ok, "{vendor_schema}");
+    let mut vendors: Vec<serde_json::Value> = std::fs::read_dir(repo().join("cases/vendors"))
+        .expect("cases/vendors")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .flat_map(|p| yaml_docs(&p))
+        .collect();
+    assert!(vendors.len() >= 3, "s3, moto, s3rver");
+    let n = vendors.len();
+    let mut bad = vendors[0].clone();
+    bad["divergences"]
+        .as_object_mut()
+        .and_then(|m| m.values_mut().next())
+        .expect("a divergence")["reasn"] = "typo".into();
+    vendors.push(bad);
+    assert_eq!(refused_by(&vendor_schema, &vendors), vec![n]);
+    // The case schema is not the vendor files' (an editor set up with one
+    // schema for all of cases/ marks them all invalid).
+    let (_, case_schema) = coscors(&["schema"]);
+    assert_eq!(refused_by(&case_schema, &vendors[..1]), vec![0]);
+
+    let (ok, targets_schema) = coscors(&["schema", "--targets"]);
+    assert!(ok, "{targets_schema}");
+    let mut targets = yaml_docs(&repo().join("tests/peers/targets.yaml"));
+    let mut bad = targets[0].clone();
+    bad["targets"]["moto"]["vendr"] = "moto".into();
+    let mut bad_signer = targets[0].clone();
+    bad_signer["targets"]["moto"]["signer"] = "sigv5".into();
+    targets.push(bad);
+    targets.push(bad_signer);
+    assert_eq!(refused_by(&targets_schema, &targets), vec![1, 2]);
+}
