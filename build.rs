@@ -63,13 +63,14 @@ fn main() {
         }
         None => vcs_info(&root),
     };
-    if let Some(c) = commit {
+    if let Some(c) = &commit {
         println!("cargo:rustc-env=COSCORS_GIT_COMMIT={c}");
     }
     let cases = root.join("cases");
     let mut all = Vec::new();
     files(&cases, &mut all);
     all.sort();
+    let mut suite = None;
     if !all.is_empty() {
         let mut h = Sha256::new();
         for f in &all {
@@ -84,6 +85,16 @@ fn main() {
             .map(|b| format!("{b:02x}"))
             .collect();
         println!("cargo:rustc-env=COSCORS_SUITE_HASH={hex}");
+        suite = Some(hex);
         println!("cargo:rustc-env=COSCORS_SUITE_FILES={}", all.len());
     }
+    // What `coscors --version` prints after the name.
+    println!(
+        "cargo:rustc-env=COSCORS_LONG_VERSION={} (commit {}, suite {})",
+        std::env::var("CARGO_PKG_VERSION").unwrap_or_default(),
+        commit
+            .as_deref()
+            .map_or("unknown", |c| &c[..c.len().min(12)]),
+        suite.as_deref().unwrap_or("unknown")
+    );
 }

@@ -18,7 +18,7 @@ use coscors::target::TargetSpec;
 #[derive(Parser)]
 #[command(
     name = "coscors",
-    version,
+    version = coscors::build_info::LONG_VERSION,
     about = "Conformance harness, reference emulator and differential fuzzer for Tencent COS CORS",
     long_about = None
 )]
@@ -85,6 +85,11 @@ enum Command {
         #[arg(long)]
         targets: bool,
     },
+    /// Print a shell completion script: `coscors completions bash >
+    /// /etc/bash_completion.d/coscors` (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff): `coscors man > coscors.1`.
+    Man,
     /// Re-render summary.md, junit and index.html from a report folder's
     /// results.json, or list what changed between two runs.
     Report {
@@ -281,6 +286,16 @@ fn real_main() -> Result<ExitCode> {
             run(&specs, &opts, report.as_deref(), strict)
         }
         Command::Report { dir, compare } => report_cmd(dir.as_deref(), &compare),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "coscors", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schema { vendor, targets } => {
             let schema = if vendor {
                 coscors::case::vendor::json_schema()

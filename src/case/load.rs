@@ -136,10 +136,12 @@ impl fmt::Display for LoadError {
 /// Every `*.yaml` / `*.yml` file under the given paths (files are taken as
 /// they are), sorted, skipping `vendors/` (divergence files), `recorded/`
 /// (recordings of real endpoints) and `found/` (untriaged fuzz finds)
-/// directories: those run only when named.
+/// directories: those run only when named. Where no `cases/` folder is, a
+/// path below `cases/` is the built-in suite's (see [`super::builtin`]).
 pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
+        let p = &super::builtin::locate(p)?;
         if p.is_dir() {
             walk(p, &mut out)?;
         } else {

@@ -6,6 +6,7 @@
 //! every field is in README.md ("Case format reference"); the types below are
 //! that reference's source of truth.
 
+pub mod builtin;
 mod load;
 pub mod vendor;
 

@@ -111,9 +111,11 @@ pub fn json_schema() -> schemars::schema::RootSchema {
     schemars::schema_for!(VendorFile)
 }
 
-/// The path of a vendor's file under a cases root.
+/// The path of a vendor's file under a cases root (the built-in suite's
+/// where the root is `cases` and no such folder is here).
 pub fn vendor_path(cases_root: &Path, vendor: &str) -> PathBuf {
-    cases_root.join("vendors").join(format!("{vendor}.yaml"))
+    let root = super::builtin::locate(cases_root).unwrap_or_else(|_| cases_root.to_path_buf());
+    root.join("vendors").join(format!("{vendor}.yaml"))
 }
 
 /// A vendor's records, merged along `base:`.
