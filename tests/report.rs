@@ -464,10 +464,27 @@ fn the_nightly_workflow_is_a_github_actions_workflow() {
             );
         }
     }
-    // It partitions the suite with nextest and publishes the summary.
-    assert!(text.contains("cargo nextest run --test conformance --partition hash:"));
+    // It builds once, partitions the suite with nextest, publishes the
+    // summary and JUnit, compares with the previous night; the real-bucket
+    // job runs one at a time, on the secrets, with a time limit.
+    assert!(text.contains("cargo nextest archive"));
+    assert!(text.contains("cargo nextest run --archive-file nextest-archive.tar.zst"));
+    assert!(text.contains("--partition hash:"));
     assert!(text.contains("$GITHUB_STEP_SUMMARY"));
     assert!(text.contains("actions/upload-artifact"));
+    assert!(text.contains("mikepenz/action-junit-report"));
+    assert!(text.contains("coscors report --compare previous-report report"));
+    for (name, job) in jobs {
+        assert!(job["timeout-minutes"].is_u64(), "{name}: timeout-minutes");
+    }
+    let cos = &v["jobs"]["cos"];
+    assert!(cos["concurrency"]["group"].is_string());
+    assert_eq!(cos["if"], "needs.secrets.outputs.cos == 'true'");
+    let check = serde_json::to_string(&v["jobs"]["secrets"]).expect("json");
+    assert!(
+        check.contains("secrets.COS_SECRET_ID != ''")
+            && check.contains("secrets.COS_SECRET_KEY != ''")
+    );
 }
 
 #[test]
