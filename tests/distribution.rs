@@ -108,3 +108,50 @@ fn license_and_changelog() {
     let changelog = std::fs::read_to_string(repo().join("CHANGELOG.md")).expect("CHANGELOG.md");
     assert!(changelog.contains("Keep a Changelog") && changelog.contains("## [Unreleased]"));
 }
+
+/// `major.minor[.patch]` as numbers.
+fn version(v: &str) -> (u64, u64, u64) {
+    let mut it = v.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    )
+}
+
+/// The MSRV as far as this machine can check it without a second
+/// toolchain: no locked dependency declares a `rust-version` above ours
+/// (clippy's `incompatible_msrv`, in the lints at `-D warnings`, checks our
+/// own use of std against it).
+#[test]
+fn no_locked_dependency_needs_a_newer_rust_than_rust_version() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(repo())
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .output()
+        .expect("cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let packages = v["packages"].as_array().expect("packages");
+    let ours = packages
+        .iter()
+        .find(|p| p["name"] == "coscors")
+        .and_then(|p| p["rust_version"].as_str())
+        .expect("Cargo.toml has a rust-version");
+    assert_eq!(version(ours), (1, 89, 0), "std::fs::File::lock is 1.89");
+    let newer: Vec<String> = packages
+        .iter()
+        .filter_map(|p| {
+            let rv = p["rust_version"].as_str()?;
+            (version(rv) > version(ours))
+                .then(|| format!("{} {} needs {rv}", p["name"], p["version"]))
+        })
+        .collect();
+    assert!(newer.is_empty(), "{newer:?}");
+    assert!(packages.len() > 50, "the whole locked graph was read");
+}
