@@ -687,3 +687,109 @@ fn vendor_and_targets_schemas_accept_the_repository_files_and_refuse_unknown_fie
     targets.push(bad_signer);
     assert_eq!(refused_by(&targets_schema, &targets), vec![1, 2]);
 }
+
+/// The real thing: emulator, emulator-s3, moto and s3rver (started here on
+/// loopback ports) in one run; the page stays under 300 KB and every JUnit
+/// file validates.
+#[test]
+fn a_real_four_target_report_is_under_300_kb_and_its_junit_validates() {
+    use std::process::Stdio;
+    let moto = Command::new("moto_server")
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    let s3rver = repo().join("tests/peers/node_modules/s3rver/bin/s3rver.js");
+    if !require(
+        "moto[server] (PyPI) and s3rver (npm, in tests/peers)",
+        moto && s3rver.exists(),
+    ) {
+        return;
+    }
+    let (moto_port, s3rver_port) = (common::free_port(), common::free_port());
+    let data = scratch("report-s3rver-data");
+    let _moto = common::Daemon(
+        Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &moto_port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts"),
+    );
+    let _s3rver = common::Daemon(
+        Command::new("node")
+            .arg(&s3rver)
+            .args(["-d", &data.to_string_lossy(), "-a", "127.0.0.1"])
+            .args(["-p", &s3rver_port.to_string(), "--silent"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("s3rver starts"),
+    );
+    common::wait_for_port(moto_port, "moto_server");
+    common::wait_for_port(s3rver_port, "s3rver");
+    let dir = scratch("report-real-four");
+    let peers = std::fs::read_to_string(repo().join("tests/peers/targets.yaml"))
+        .expect("targets")
+        .replace("127.0.0.1:45000", &format!("127.0.0.1:{moto_port}"))
+        .replace("127.0.0.1:45001", &format!("127.0.0.1:{s3rver_port}"));
+    std::fs::write(dir.join("targets.yaml"), peers).expect("write");
+    let report = dir.join("report");
+    let (ok, text) = common::output_text(&mut common::coscors_command(
+        &[
+            "run",
+            "--targets",
+            &dir.join("targets.yaml").to_string_lossy(),
+            "--target",
+            "emulator",
+            "--target",
+            "emulator-s3",
+            "--target",
+            "moto",
+            "--target",
+            "s3rver",
+            "--out",
+            &dir.join("run").to_string_lossy(),
+            "--report",
+            &report.to_string_lossy(),
+        ],
+        &[("PEER_KEY_ID", "S3RVER"), ("PEER_SECRET", "S3RVER")],
+    ));
+    assert!(ok, "{text}");
+    let size = std::fs::metadata(report.join("index.html"))
+        .expect("index.html")
+        .len();
+    eprintln!(
+        "index.html of a real four-target run: {:.1} KB",
+        size as f64 / 1024.0
+    );
+    assert!(size < 300 * 1024, "{size} bytes");
+    let html = std::fs::read_to_string(report.join("index.html")).expect("html");
+    assert!(
+        html.contains("Werkzeug/"),
+        "moto's Server header as its product"
+    );
+    if !require("python xmlschema (PyPI)", python_has("xmlschema")) {
+        return;
+    }
+    let files: Vec<std::path::PathBuf> = ["emulator", "emulator-s3", "moto", "s3rver"]
+        .iter()
+        .map(|t| report.join(format!("junit-{t}.xml")))
+        .collect();
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xmlschema\nschema = xmlschema.XMLSchema(sys.argv[1])\nfor f in sys.argv[2:]:\n    schema.validate(f)\nprint('valid', len(sys.argv) - 2)",
+        ])
+        .arg(repo().join("tests/report/junit-10.xsd"))
+        .args(&files)
+        .output()
+        .expect("python3");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("valid 4"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
