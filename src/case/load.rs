@@ -194,24 +194,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<CaseFile, LoadError> {
         problems.extend(duplicate_keys(doc).into_iter().map(shift));
         match Case::deserialize(serde_norway::Deserializer::from_str(doc)) {
             Ok(c) => cases.push(c),
-            Err(e) => {
-                let mut p = Problem {
-                    line_col: e.location().map(|l| (l.line(), l.column())),
-                    message: strip_location(&e.to_string()),
-                };
-                if p.message.contains("expected at least one step") {
-                    // serde_norway places it at the document's start.
-                    p.message = "steps: a case needs at least one step".into();
-                    p.line_col = doc
-                        .lines()
-                        .enumerate()
-                        .filter(|(_, l)| l.starts_with("steps:"))
-                        .find(|(_, l)| l["steps:".len()..].trim() == "[]")
-                        .map(|(i, _)| (i + 1, "steps: ".len() + 1))
-                        .or(p.line_col);
-                }
-                problems.push(shift(p));
-            }
+            Err(e) => problems.extend(document_problems(doc, e).into_iter().map(shift)),
         }
     }
     // A tab or a duplicate key is also the YAML parser's (or serde's)
@@ -270,6 +253,156 @@ pub fn load_str(path: &Path, text: &str) -> Result<CaseFile, LoadError> {
         path: path.to_path_buf(),
         cases,
     })
+}
+
+/// A part of a case document whose lines can be set aside to find the
+/// next error: a top-level field, or one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Field(String),
+    Step(usize),
+}
+
+/// The parts of a document, each with its lines (1-based, end exclusive).
+fn parts(doc: &str) -> Vec<(Part, usize, usize)> {
+    #[derive(Default)]
+    struct Walk {
+        depth: usize,
+        /// At depth 1: whether the next scalar is a key.
+        next_is_key: bool,
+        in_steps: bool,
+        fields: Vec<(String, usize)>,
+        steps: Vec<usize>,
+    }
+    impl MarkedEventReceiver for Walk {
+        fn on_event(&mut self, ev: Event, mark: Marker) {
+            let line = mark.line();
+            // A value starting right inside the steps sequence is a step.
+            let starts_step = self.in_steps && self.depth == 2;
+            match ev {
+                Event::MappingStart(..) | Event::SequenceStart(..) => {
+                    if starts_step {
+                        self.steps.push(line);
+                    }
+                    // The document's mapping starts with a key; after a
+                    // field's value (this collection) comes a key.
+                    if self.depth <= 1 {
+                        self.next_is_key = true;
+                    }
+                    self.depth += 1;
+                }
+                Event::MappingEnd | Event::SequenceEnd => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 1 {
+                        self.in_steps = false;
+                    }
+                }
+                Event::Scalar(v, ..) => {
+                    if starts_step {
+                        self.steps.push(line);
+                    }
+                    if self.depth == 1 {
+                        if self.next_is_key {
+                            self.in_steps = v == "steps";
+                            self.fields.push((v, line));
+                        }
+                        self.next_is_key = !self.next_is_key;
+                    }
+                }
+                Event::Alias(_) if self.depth == 1 => self.next_is_key = !self.next_is_key,
+                _ => {}
+            }
+        }
+    }
+    let mut w = Walk::default();
+    if Parser::new_from_str(doc).load(&mut w, false).is_err() {
+        return Vec::new();
+    }
+    let end = doc.lines().count() + 1;
+    let mut out = Vec::new();
+    for (i, (name, start)) in w.fields.iter().enumerate() {
+        let stop = w.fields.get(i + 1).map_or(end, |f| f.1);
+        out.push((Part::Field(name.clone()), *start, stop));
+        if name == "steps" {
+            for (j, s) in w.steps.iter().enumerate() {
+                let s_stop = w.steps.get(j + 1).copied().unwrap_or(stop);
+                out.push((Part::Step(j), *s, s_stop));
+            }
+        }
+    }
+    out
+}
+
+/// Every problem of a case document that failed to load: serde stops at
+/// the first, so the part (step or field) it is in is set aside (its lines
+/// blanked, the numbering kept) and the document read again, until it
+/// loads or no part holds the error.
+fn document_problems(doc: &str, first: serde_norway::Error) -> Vec<Problem> {
+    let parts = parts(doc);
+    let mut lines: Vec<&str> = doc.lines().collect();
+    let mut set_aside: Vec<Part> = Vec::new();
+    let mut out = Vec::new();
+    let mut err = first;
+    for _ in 0..64 {
+        let mut p = Problem {
+            line_col: err.location().map(|l| (l.line(), l.column())),
+            message: strip_location(&err.to_string()),
+        };
+        // Step numbers in the message count the steps left.
+        let aside: Vec<usize> = set_aside
+            .iter()
+            .filter_map(|p| match p {
+                Part::Step(i) => Some(*i),
+                Part::Field(_) => None,
+            })
+            .collect();
+        if let Some(rest) = p.message.strip_prefix("steps[") {
+            if let Some((n, tail)) = rest.split_once(']') {
+                if let Ok(n) = n.parse::<usize>() {
+                    let original = (0..).filter(|i| !aside.contains(i)).nth(n).unwrap_or(n);
+                    p.message = format!("steps[{original}]{tail}");
+                }
+            }
+        }
+        // What setting a part aside caused is no problem of the file.
+        let caused = set_aside.iter().any(|a| match a {
+            Part::Field(f) => p.message.contains(&format!("missing field `{f}`")),
+            Part::Step(_) => false,
+        }) || (!aside.is_empty() && p.message.contains("at least one step"));
+        if caused {
+            break;
+        }
+        if p.message.contains("expected at least one step") {
+            // serde_norway places it at the document's start.
+            p.message = "steps: a case needs at least one step".into();
+            p.line_col = doc
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.starts_with("steps:"))
+                .find(|(_, l)| l["steps:".len()..].trim() == "[]")
+                .map(|(i, _)| (i + 1, "steps: ".len() + 1))
+                .or(p.line_col);
+        }
+        let line = p.line_col.map(|(l, _)| l);
+        out.push(p);
+        // The innermost part holding the error's line: a step before its field.
+        let Some(line) = line else { break };
+        let holding = parts
+            .iter()
+            .filter(|(part, a, b)| *a <= line && line < *b && !set_aside.contains(part))
+            .min_by_key(|(_, a, b)| b - a);
+        let Some((part, a, b)) = holding else { break };
+        for l in lines.iter_mut().take(b - 1).skip(a - 1) {
+            *l = "";
+        }
+        set_aside.push(part.clone());
+        let text = lines.join("\n");
+        match Case::deserialize(serde_norway::Deserializer::from_str(&text)) {
+            Ok(_) => break,
+            Err(e) => err = e,
+        }
+    }
+    out
 }
 
 /// The documents of a YAML stream (split at `---` lines), each with the
@@ -561,8 +694,8 @@ steps:
 
     #[test]
     fn every_problem_of_a_file_is_reported() {
-        // Three documents: the first and third wrong in different ways, a
-        // tab in the second; all four problems, in the order of the file.
+        // Three documents: the first wrong, a tab in the second, two
+        // problems in the third; all four, in the order of the file.
         let one = GOOD.replace("path: /x", "path: x");
         let two = GOOD
             .replace("name: a", "name: b")
@@ -578,12 +711,51 @@ steps:
             .iter()
             .filter_map(|p| p.line_col.map(|(l, _)| l))
             .collect();
-        assert_eq!(problems.len(), 3, "{err}");
+        assert_eq!(problems.len(), 4, "{err}");
         assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
         let e = err.to_string();
-        assert!(e.starts_with("cases/t.yaml: 3 problems\n"), "{e}");
+        assert!(e.starts_with("cases/t.yaml: 4 problems\n"), "{e}");
+        assert!(
+            e.contains("steps[0].expect: invalid value: integer `99999`"),
+            "{e}"
+        );
         assert!(at(&e, "cases/t.yaml:13:13"), "{e}");
         assert!(e.contains("a tab in the indentation"), "{e}");
         assert!(e.contains("unknown variant `sure`"), "{e}");
+    }
+
+    #[test]
+    fn every_problem_of_one_document_is_reported_with_its_step() {
+        // Three steps: the first and third wrong, the second right; a wrong
+        // grade; an unknown field at the top.
+        let head = &GOOD[..GOOD.find("steps:").expect("steps")];
+        let step = &GOOD[GOOD.find("steps:").expect("steps") + "steps:\n".len()..];
+        let text = format!(
+            "{}comment: not a field\nsteps:\n{}{}{}",
+            head.replace("evidence: settled", "evidence: sure"),
+            step.replace("path: /x", "path: x"),
+            step,
+            step.replace("status: 200", "status: 99999"),
+        );
+        let err = load_str(Path::new("cases/t.yaml"), &text).expect_err("must fail");
+        let e = err.to_string();
+        let messages: Vec<String> = err.problems().into_iter().map(|p| p.message).collect();
+        assert_eq!(messages.len(), 4, "{e}");
+        assert!(
+            messages[0].starts_with("evidence: unknown variant `sure`"),
+            "{e}"
+        );
+        assert!(messages[1].starts_with("unknown field `comment`"), "{e}");
+        assert!(messages[2].starts_with("steps[0].request.path:"), "{e}");
+        // The third step keeps its number though the first was set aside.
+        assert!(
+            messages[3].starts_with("steps[2].expect: invalid value: integer `99999`"),
+            "{e}"
+        );
+        assert!(e.contains("   status: 99999\n"), "{e}");
+        assert!(
+            !e.contains("missing field"),
+            "no problem of our making: {e}"
+        );
     }
 }
