@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod bucket_lock;
+pub mod build_info;
 pub mod case;
 pub mod diff;
 pub mod emulator;

@@ -20,7 +20,7 @@ use coscors::target::TargetSpec;
 #[derive(Parser)]
 #[command(
     name = "coscors",
-    version,
+    version = coscors::build_info::LONG_VERSION,
     about = "Conformance harness, reference emulator and differential fuzzer for Tencent COS CORS",
     long_about = None
 )]
@@ -32,8 +32,21 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Run(cli::run::RunArgs),
-    /// Print the JSON Schema of the case format (for editors: see README).
-    Schema,
+    /// Print the JSON Schema of the case format, or of vendor files or
+    /// targets files (for editors: see README).
+    Schema {
+        /// The schema of vendor files (`cases/vendors/*.yaml`).
+        #[arg(long, conflicts_with = "targets")]
+        vendor: bool,
+        /// The schema of targets files (`targets.yaml`).
+        #[arg(long)]
+        targets: bool,
+    },
+    /// Print a shell completion script: `coscors completions bash >
+    /// /etc/bash_completion.d/coscors` (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff): `coscors man > coscors.1`.
+    Man,
     /// Re-render summary.md, junit and index.html from a report folder's
     /// results.json, or list what changed between two runs.
     Report {
@@ -238,11 +251,25 @@ fn real_main() -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => cli::run::run(args),
         Command::Report { dir, compare } => report_cmd(dir.as_deref(), &compare),
-        Command::Schema => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&coscors::case::json_schema())?
-            );
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "coscors", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema { vendor, targets } => {
+            let schema = if vendor {
+                coscors::case::vendor::json_schema()
+            } else if targets {
+                coscors::target::config::json_schema()
+            } else {
+                coscors::case::json_schema()
+            };
+            println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Record {
@@ -426,8 +453,21 @@ fn report_cmd(dir: Option<&std::path::Path>, compare: &[PathBuf]) -> Result<Exit
             coscors::report::load(&results_path(old))?,
             coscors::report::load(&results_path(new))?,
         );
-        let changes = coscors::report::compare(&a, &b);
+        let mut changes = coscors::report::compare(&a, &b);
         let mut out = std::io::stdout().lock();
+        // A target in one run only is one line; of an added target's cells
+        // only those that fail follow (new failures), a removed one's none.
+        let (removed, added) = coscors::report::target_changes(&a, &b);
+        for (t, n) in &removed {
+            writeln!(out, "target removed: {t} ({n} cases)")?;
+        }
+        for (t, n) in &added {
+            writeln!(out, "target added: {t} ({n} cases)")?;
+        }
+        changes.retain(|(_, t, _, vb)| {
+            !removed.iter().any(|(r, _)| r == t)
+                && (!added.iter().any(|(a, _)| a == t) || vb.is_some_and(|v| !v.ok()))
+        });
         let name = |v: Option<coscors::report::VerdictKind>| v.map_or("absent", |v| v.name());
         let (mut new_failures, mut fixed) = (0, 0);
         for (case, target, va, vb) in &changes {

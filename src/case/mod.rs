@@ -6,6 +6,7 @@
 //! every field is in README.md ("Case format reference"); the types below are
 //! that reference's source of truth.
 
+pub mod builtin;
 mod load;
 pub mod vendor;
 
@@ -40,8 +41,31 @@ pub struct Case {
     /// Normalisations this case turns off.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub exact: BTreeSet<Normalisation>,
-    /// Requests and what they must get, in order.
+    /// Requests and what they must get, in order: at least one.
+    #[serde(deserialize_with = "non_empty")]
+    #[schemars(length(min = 1))]
     pub steps: Vec<Step>,
+}
+
+/// A list that must hold something.
+fn non_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    let v = Vec::<T>::deserialize(d)?;
+    if v.is_empty() {
+        return Err(de::Error::invalid_length(0, &"at least one step"));
+    }
+    Ok(v)
+}
+
+/// An HTTP status code: 100 to 599.
+fn status_code<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+    let n = u64::deserialize(d)?;
+    match u16::try_from(n) {
+        Ok(s) if (100..=599).contains(&s) => Ok(s),
+        _ => Err(de::Error::invalid_value(
+            de::Unexpected::Unsigned(n),
+            &"an HTTP status code, 100 to 599",
+        )),
+    }
 }
 
 /// How strong a case's sources are, strongest first.
@@ -559,6 +583,9 @@ impl Body {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
+    /// The status code, 100 to 599.
+    #[serde(deserialize_with = "status_code")]
+    #[schemars(range(min = 100, max = 599))]
     pub status: u16,
     /// Headers that must be present, with these values.
     #[serde(default, skip_serializing_if = "Headers::is_empty")]

@@ -9,12 +9,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Expect, LoadError};
 
 /// One vendor's file.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// A vendor file, `cases/vendors/<vendor>.yaml`: how one vendor differs
+/// from COS, case by case.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VendorFile {
     /// The vendor's name (the file's stem).
@@ -37,7 +40,7 @@ pub struct VendorFile {
 /// not which patch version it is. Wherever a case (or a vendor record)
 /// expects one of these headers, the identity's rule replaces that
 /// expectation; a difference in them alone is no divergence.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     /// Header → the glob pattern (`*` any text, `?` one character) its
@@ -81,7 +84,7 @@ impl Identity {
 }
 
 /// How a vendor differs on one case.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Divergence {
     /// Why, in one line.
@@ -103,9 +106,16 @@ pub struct Divergence {
     pub skip: bool,
 }
 
-/// The path of a vendor's file under a cases root.
+/// The JSON Schema of a vendor file (`coscors schema --vendor`).
+pub fn json_schema() -> schemars::schema::RootSchema {
+    schemars::schema_for!(VendorFile)
+}
+
+/// The path of a vendor's file under a cases root (the built-in suite's
+/// where the root is `cases` and no such folder is here).
 pub fn vendor_path(cases_root: &Path, vendor: &str) -> PathBuf {
-    cases_root.join("vendors").join(format!("{vendor}.yaml"))
+    let root = super::builtin::locate(cases_root).unwrap_or_else(|_| cases_root.to_path_buf());
+    root.join("vendors").join(format!("{vendor}.yaml"))
 }
 
 /// A vendor's records, merged along `base:`.
@@ -132,29 +142,26 @@ pub fn load_records(cases_root: &Path, vendor: &str) -> Result<VendorRecords, Lo
     let mut next = Some(vendor.to_string());
     while let Some(name) = next {
         if chain.iter().any(|f: &VendorFile| f.vendor == name) || chain.len() > 8 {
-            return Err(LoadError {
-                path: vendor_path(cases_root, &name),
-                line_col: None,
-                message: format!("vendor files form a cycle through {name:?}"),
-            });
+            return Err(LoadError::plain(
+                &vendor_path(cases_root, &name),
+                format!("vendor files form a cycle through {name:?}"),
+            ));
         }
         let path = vendor_path(cases_root, &name);
-        let text = std::fs::read_to_string(&path).map_err(|e| LoadError {
-            path: path.clone(),
-            line_col: None,
-            message: format!("cannot read the vendor file: {e}"),
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| LoadError::plain(&path, format!("cannot read the vendor file: {e}")))?;
         let file: VendorFile = serde_norway::from_str(&text).map_err(|e| LoadError {
             path: path.clone(),
             line_col: e.location().map(|l| (l.line(), l.column())),
             message: e.to_string(),
+            text: Some(text.as_str().into()),
+            ..LoadError::default()
         })?;
         if file.vendor != name {
-            return Err(LoadError {
-                path,
-                line_col: None,
-                message: format!("`vendor: {}` in the file named {name}.yaml", file.vendor),
-            });
+            return Err(LoadError::plain(
+                &path,
+                format!("`vendor: {}` in the file named {name}.yaml", file.vendor),
+            ));
         }
         next = file.base.clone();
         chain.push(file);

@@ -1,16 +1,370 @@
-//! `index.html`: one self-contained page (no network, no CDN): the matrix
-//! of cases (rows, grouped by API) × targets (columns), coloured by
-//! verdict, with filters, and the side-by-side diff of a cell on click.
+//! `index.html`: one self-contained page (no network, no CDN), rendered
+//! here as static HTML that reads without JavaScript: per-target totals
+//! at the top, then the matrix of cases (rows, grouped by API) × targets
+//! (columns), coloured by verdict. Every cell links to `#case=ID&target=T`;
+//! the details of the cells that do not conform (the step diffs, side by
+//! side) are in the page and open by CSS `:target` alone. The script only
+//! enhances: filters, details without a scroll jump, and a detail built
+//! for a conforming cell from the little data embedded for it.
+//!
+//! Only what the page shows is in it (not results.json): lines longer than
+//! [`MAX_LINE`] characters are cut, and passing steps show their request
+//! line only.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use anyhow::Result;
+use quick_xml::escape::escape;
 
-use super::Results;
+use super::{Record, Results, Score, VerdictKind};
 
-/// The page; `__DATA__` is replaced by the results as JSON.
+/// The page around the rendered parts.
 const PAGE: &str = include_str!("matrix.html");
 
+/// Characters of an expected or observed line the page shows.
+pub const MAX_LINE: usize = 300;
+
+struct Case<'a> {
+    api: &'a str,
+    source: &'a str,
+    evidence: &'a str,
+    file: &'a str,
+    by: BTreeMap<&'a str, Vec<&'a Record>>,
+}
+
+/// `#case=ID&target=T`, with what a fragment cannot hold percent-encoded
+/// (the element's id is the decoded form).
+pub fn permalink(case: &str, target: &str) -> String {
+    format!("#case={}&target={}", encode(case), encode(target))
+}
+
+/// The id of a cell's detail: the permalink's fragment, decoded.
+fn detail_id(case: &str, target: &str) -> String {
+    format!("case={case}&target={target}")
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$'()*+,;:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    escape(s)
+}
+
+/// A case's sources, each a link where it is a URL.
+fn sources(out: &mut String, source: &str) {
+    for (i, s) in source.split(" ; ").enumerate() {
+        if i > 0 {
+            out.push_str(" · ");
+        }
+        if s.starts_with("https://") || s.starts_with("http://") {
+            let _ = write!(out, "<a href=\"{0}\">{0}</a>", esc(s));
+        } else {
+            out.push_str(&esc(s));
+        }
+    }
+}
+
+fn cut(line: &str) -> String {
+    match line.char_indices().nth(MAX_LINE) {
+        None => line.to_string(),
+        Some((at, _)) => format!("{}… ({} more bytes)", &line[..at], line.len() - at),
+    }
+}
+
+/// The first 12 hex digits of a commit, and what follows them (`+modified`).
+fn short_commit(c: &str) -> String {
+    let hex = c.bytes().take_while(u8::is_ascii_hexdigit).count();
+    if hex > 12 {
+        format!("{}{}", &c[..12], &c[hex..])
+    } else {
+        c.to_string()
+    }
+}
+
+fn score_cell(s: Score) -> String {
+    format!(
+        "{:.1}%<span class=\"n\"> ({}/{})</span>",
+        s.percent(),
+        s.conforming,
+        s.of
+    )
+}
+
 pub fn render(results: &Results) -> Result<String> {
+    let mut cases: BTreeMap<&str, Case> = BTreeMap::new();
+    for r in &results.records {
+        let c = cases.entry(&r.case_id).or_insert_with(|| Case {
+            api: &r.api,
+            source: &r.source,
+            evidence: r.evidence.name(),
+            file: &r.case_file,
+            by: BTreeMap::new(),
+        });
+        c.by.entry(&r.target).or_default().push(r);
+    }
+    let targets: Vec<&str> = results.targets.iter().map(|t| t.name.as_str()).collect();
+    let scores = results.scores();
+    let counts = results.counts();
+    // Per target: (cases that pass the gate, cases run).
+    let gate: BTreeMap<&str, Score> = targets
+        .iter()
+        .map(|t| {
+            let c = counts.get(t).cloned().unwrap_or_default();
+            let n = |v: VerdictKind| c.get(&v).copied().unwrap_or(0);
+            let run: usize = c.values().sum::<usize>() - n(VerdictKind::NotRun);
+            let failing = n(VerdictKind::Fails) + n(VerdictKind::Error);
+            (
+                *t,
+                Score {
+                    conforming: run - failing,
+                    of: run,
+                },
+            )
+        })
+        .collect();
+
+    let commit = results.suite_commit.as_deref().unwrap_or("unknown");
+    let mut meta = format!(
+        "{} cases × {} targets · suite commit <code title=\"{}\">{}</code> · coscors {} · generated {}",
+        cases.len(),
+        targets.len(),
+        esc(commit),
+        esc(&short_commit(commit)),
+        esc(&results.coscors_version),
+        esc(&results.generated_at)
+    );
+    meta.push('\n');
+
+    // The totals, one row per target.
+    let mut totals = String::new();
+    totals.push_str("<table id=\"totals\"><thead><tr><th>target</th><th class=\"x\">product</th><th class=\"x\">profile</th><th class=\"x\">vendor file</th>");
+    for v in VerdictKind::ALL {
+        let _ = write!(
+            totals,
+            "<th class=\"x v {}\">{}</th>",
+            v.name(),
+            esc(v.words())
+        );
+    }
+    totals.push_str(
+        "<th>passes</th><th>answers as COS</th><th>answers as S3</th></tr></thead><tbody>\n",
+    );
+    for t in &results.targets {
+        let c = counts.get(t.name.as_str()).cloned().unwrap_or_default();
+        let _ = write!(
+            totals,
+            "<tr><th>{}</th><td class=\"x\">{}</td><td class=\"x\">{}</td><td class=\"x\">{}</td>",
+            esc(&t.name),
+            esc(results
+                .products
+                .get(&t.name)
+                .map(String::as_str)
+                .unwrap_or("—")),
+            esc(&t.profile),
+            esc(t.vendor.as_deref().unwrap_or("—"))
+        );
+        for v in VerdictKind::ALL {
+            let _ = write!(
+                totals,
+                "<td class=\"x num\">{}</td>",
+                c.get(&v).copied().unwrap_or(0)
+            );
+        }
+        let (cos, s3) = scores.get(t.name.as_str()).copied().unwrap_or((
+            Score {
+                conforming: 0,
+                of: 0,
+            },
+            None,
+        ));
+        let _ = writeln!(
+            totals,
+            "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            score_cell(gate[t.name.as_str()]),
+            score_cell(cos),
+            s3.map_or("—".to_string(), score_cell)
+        );
+    }
+    totals.push_str("</tbody></table>\n<p class=\"meta\">passes: the cases that answer as COS or as the target's vendor file records, out of those run (what the gate counts); answers as COS, as S3: out of all its cases.</p>\n");
+
+    // The matrix.
+    let mut m = String::new();
+    m.push_str("<table id=\"matrix\"><thead><tr><th class=\"case\">case</th><th class=\"grade\">evidence</th>");
+    for t in &targets {
+        let _ = write!(m, "<th class=\"t\" scope=\"col\">{}</th>", esc(t));
+    }
+    m.push_str(
+        "</tr>\n<tr class=\"scores\"><th class=\"case\">passes</th><th class=\"grade\"></th>",
+    );
+    for t in &targets {
+        let _ = write!(m, "<th>{}</th>", score_cell(gate[t]));
+    }
+    m.push_str("</tr>\n<tr class=\"scores\"><th class=\"case\">answers as COS</th><th class=\"grade\"></th>");
+    for t in &targets {
+        let _ = write!(m, "<th>{}</th>", score_cell(scores[t].0));
+    }
+    m.push_str("</tr>\n<tr class=\"scores\"><th class=\"case\">answers as S3</th><th class=\"grade\"></th>");
+    for t in &targets {
+        let s = scores[t].1.map_or("—".to_string(), score_cell);
+        let _ = write!(m, "<th>{s}</th>");
+    }
+    m.push_str("</tr></thead>\n<tbody>\n");
+    let mut details = String::new();
+    let mut steps: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut files: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut last_api = None;
+    for (id, c) in &cases {
+        if last_api != Some(c.api) {
+            let _ = writeln!(
+                m,
+                "<tr class=\"group\"><td colspan=\"{1}\">{0}</td></tr>",
+                esc(c.api),
+                targets.len() + 2
+            );
+            last_api = Some(c.api);
+        }
+        let verdicts: Vec<Option<VerdictKind>> = targets
+            .iter()
+            .map(|t| c.by.get(t).map(|rs| rs[0].verdict))
+            .collect();
+        let mut src = String::new();
+        sources(&mut src, c.source);
+        let _ = write!(
+            m,
+            "<tr><td class=\"case\">{}<div class=\"src\">{}</div></td><td class=\"grade\">{}</td>",
+            esc(id),
+            src,
+            c.evidence
+        );
+        for (t, v) in targets.iter().zip(&verdicts) {
+            match v {
+                None => m.push_str("<td class=\"cell none\">—</td>"),
+                Some(v) => {
+                    let _ = write!(
+                        m,
+                        "<td class=\"cell {}\"><a href=\"{}\">{}</a></td>",
+                        v.name(),
+                        esc(&permalink(id, t)),
+                        esc(v.words())
+                    );
+                    if *v != VerdictKind::Conforms {
+                        detail(&mut details, id, t, c);
+                    }
+                }
+            }
+        }
+        m.push_str("</tr>\n");
+        if let Some(rs) = c.by.values().find(|rs| rs.iter().any(|r| r.step > 0)) {
+            steps.insert(id, rs.iter().filter_map(|r| r.request.as_deref()).collect());
+        }
+        // The page gives a file's path only where it is not the usual one.
+        if !c.file.ends_with(&format!("{id}.yaml")) {
+            files.insert(id, c.file);
+        }
+    }
+    m.push_str("</tbody></table>\n");
     // `</` inside the JSON would end the script element.
-    let json = serde_json::to_string(results)?.replace("</", "<\\/");
-    Ok(PAGE.replace("__DATA__", &json))
+    let data = serde_json::json!({ "targets": targets, "steps": steps, "files": files });
+    // Where a case's file is when it is not in `files`: `<root><id>.yaml`.
+    let root = cases
+        .iter()
+        .find_map(|(id, c)| c.file.strip_suffix(&format!("{id}.yaml")))
+        .unwrap_or("");
+    let mut data = data;
+    data["root"] = root.into();
+    let data = serde_json::to_string(&data)?.replace("</", "<\\/");
+    Ok(PAGE
+        .replace("__META__", &meta)
+        .replace("__TOTALS__", &totals)
+        .replace("__MATRIX__", &m)
+        .replace("__DETAILS__", &details)
+        .replace("__DATA__", &data))
+}
+
+/// A cell's detail: verdict, sources, the vendor's reason, and each step
+/// (a failing or diverging one with the lines that differ side by side:
+/// `<del>` expected, `<ins>` observed).
+fn detail(out: &mut String, id: &str, target: &str, c: &Case) {
+    let Some(recs) = c.by.get(target) else {
+        return;
+    };
+    let first = recs[0];
+    let _ = write!(
+        out,
+        "<section id=\"{}\"><h2>{} on {}: {}</h2>",
+        esc(&detail_id(id, target)),
+        esc(id),
+        esc(target),
+        esc(first.verdict.words()),
+    );
+    if let Some(r) = &first.reason {
+        let _ = write!(out, "<p>vendor record: {}</p>", esc(r));
+    }
+    if let Some(e) = &first.error {
+        let _ = write!(out, "<pre>{}</pre>", esc(e));
+    }
+    for r in recs.iter().filter(|r| r.step > 0) {
+        let shown = !r.diff.is_empty();
+        let _ = write!(
+            out,
+            "<h3>step {}: {} {}</h3>",
+            r.step,
+            esc(r.request.as_deref().unwrap_or("")),
+            if r.step_passed { "✓" } else { "✗" }
+        );
+        if !shown {
+            continue;
+        }
+        if r.expected_from == "vendor" {
+            out.push_str("<p class=\"meta\">expected: as the vendor file records (the step fails against that record)</p>");
+        }
+        out.push_str("<div class=\"sbs\">");
+        // The lines that differ, side by side; a run of equal lines as
+        // its count (results.json has them all).
+        let mut equal = 0;
+        let n = r.expected.len().max(r.observed.len());
+        for i in 0..=n {
+            let e = r.expected.get(i).map(String::as_str);
+            let o = r.observed.get(i).map(String::as_str);
+            if i < n && e == o {
+                equal += 1;
+                continue;
+            }
+            if equal > 0 {
+                let _ = write!(
+                    out,
+                    "<i>{equal} line{} as expected</i>",
+                    if equal == 1 { "" } else { "s" }
+                );
+                equal = 0;
+            }
+            if i < n {
+                let _ = write!(
+                    out,
+                    "<del>{}</del><ins>{}</ins>",
+                    esc(&cut(e.unwrap_or(""))),
+                    esc(&cut(o.unwrap_or("")))
+                );
+            }
+        }
+        out.push_str("</div>");
+        if !r.normalised.is_empty() && !r.step_passed {
+            let _ = write!(
+                out,
+                "<p class=\"meta\">normalised: {}</p>",
+                esc(&r.normalised.join("; "))
+            );
+        }
+    }
+    out.push_str("</section>\n");
 }

@@ -1,5 +1,11 @@
-//! JUnit XML, as GitHub Actions and GitLab display it: one testsuite per
-//! target, one testcase per case, the diff as the failure message.
+//! JUnit XML, as GitHub Actions and GitLab display it: one file per target,
+//! its testsuite named after it, one testcase per case with the target in
+//! its class name (`<target>.<api>`: files of several targets uploaded
+//! together have no duplicate names), the diff as the failure's text.
+//! Valid against the common JUnit schema (the Jenkins xunit plugin's
+//! `junit-10.xsd`, checked in tests/report.rs): so no `file` attribute on a
+//! testcase and no `skipped` count on testsuites; the case file and its
+//! source are in the testcase's `system-out`.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +27,8 @@ pub fn render(results: &Results, target: &str) -> String {
     let time: f64 = cases.values().map(|rs| rs[0].duration_ms / 1000.0).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"coscors\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time:.3}\">\n",
+        "<testsuites name=\"coscors on {}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{time:.3}\">\n",
+        escape(target),
         cases.len()
     ));
     out.push_str(&format!(
@@ -33,11 +40,10 @@ pub fn render(results: &Results, target: &str) -> String {
     for (id, rs) in &cases {
         let first = rs[0];
         out.push_str(&format!(
-            "    <testcase classname=\"{}.{}\" name=\"{}\" file=\"{}\" time=\"{:.3}\"",
+            "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\">\n",
             escape(target),
             escape(first.api.as_str()),
             escape(*id),
-            escape(first.case_file.as_str()),
             first.duration_ms / 1000.0
         ));
         let failing: Vec<&&Record> = rs.iter().filter(|r| !r.step_passed).collect();
@@ -58,18 +64,18 @@ pub fn render(results: &Results, target: &str) -> String {
             })
             .collect();
         let reason = first.reason.as_deref().unwrap_or("");
+        let mut system_out = format!("file: {}\nsource: {}", first.case_file, first.source);
         match first.verdict {
-            VerdictKind::Conforms => out.push_str("/>\n"),
-            VerdictKind::DivergenceFixed => out.push_str(&format!(
-                ">\n      <system-out>divergence fixed: the target now answers as COS does; remove the vendor file's record ({})</system-out>\n    </testcase>\n",
-                escape(reason)
+            VerdictKind::Conforms => {}
+            VerdictKind::DivergenceFixed => system_out.push_str(&format!(
+                "\ndivergence fixed: the target now answers as COS does; remove the vendor file's record ({reason})"
             )),
             VerdictKind::DivergesAsRecorded => out.push_str(&format!(
-                ">\n      <skipped message=\"diverges as recorded: {}\"/>\n    </testcase>\n",
+                "      <skipped message=\"diverges as recorded: {}\"/>\n",
                 escape(reason)
             )),
             VerdictKind::NotRun => out.push_str(&format!(
-                ">\n      <skipped message=\"not run: {}\"/>\n    </testcase>\n",
+                "      <skipped message=\"not run: {}\"/>\n",
                 escape(reason)
             )),
             VerdictKind::Fails => {
@@ -78,16 +84,20 @@ pub fn render(results: &Results, target: &str) -> String {
                     message.push_str(&format!(" (vendor record: {reason})"));
                 }
                 out.push_str(&format!(
-                    ">\n      <failure message=\"{}\" type=\"mismatch\">{}</failure>\n    </testcase>\n",
+                    "      <failure message=\"{}\" type=\"mismatch\">{}</failure>\n",
                     escape(message.as_str()),
                     escape(diff.as_str())
                 ))
             }
             VerdictKind::Error => out.push_str(&format!(
-                ">\n      <error message=\"{}\" type=\"error\"/>\n    </testcase>\n",
+                "      <error message=\"{}\" type=\"error\"/>\n",
                 escape(first.error.as_deref().unwrap_or(""))
             )),
         }
+        out.push_str(&format!(
+            "      <system-out>{}</system-out>\n    </testcase>\n",
+            escape(system_out.as_str())
+        ));
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out

@@ -27,6 +27,15 @@ pub struct Results {
     pub schema_version: u32,
     pub coscors_version: String,
     pub generated_at: String,
+    /// The commit of the suite run: `git rev-parse HEAD` where the case
+    /// files are, `+modified` when they differ from it; else the commit
+    /// coscors was built from. Absent when neither is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite_commit: Option<String>,
+    /// Target name → the product it names itself as (its `Server` header),
+    /// where it sent one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub products: BTreeMap<String, String>,
     pub targets: Vec<TargetInfo>,
     /// One record per (target, case, step).
     pub records: Vec<Record>,
@@ -270,6 +279,8 @@ impl Results {
             schema_version: SCHEMA_VERSION,
             coscors_version: env!("CARGO_PKG_VERSION").to_string(),
             generated_at,
+            suite_commit: suite_commit(outcomes),
+            products: products(outcomes),
             targets,
             records,
         }
@@ -341,10 +352,83 @@ impl Results {
     }
 }
 
+/// Per target, the first `Server` header it answered with.
+fn products(outcomes: &[CaseOutcome]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for o in outcomes {
+        if out.contains_key(&o.target) {
+            continue;
+        }
+        let server = o
+            .steps
+            .iter()
+            .filter_map(|s| s.observed.as_ref())
+            .find_map(|obs| obs.all("server").next().map(|(_, v)| v.to_string()));
+        if let Some(v) = server {
+            out.insert(o.target.clone(), v);
+        }
+    }
+    out
+}
+
+/// The suite's commit (see [`Results::suite_commit`]).
+fn suite_commit(outcomes: &[CaseOutcome]) -> Option<String> {
+    let from_git = outcomes.first().and_then(|o| {
+        let dir = o.path.parent()?;
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let git = |args: &[&str]| {
+            std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir)
+                .args(args)
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        };
+        let head = git(&["rev-parse", "HEAD"]).filter(|h| !h.is_empty())?;
+        let changed = git(&["status", "--porcelain", "--", "."]).is_some_and(|s| !s.is_empty());
+        Some(if changed {
+            format!("{head}+modified")
+        } else {
+            head
+        })
+    });
+    from_git.or_else(|| crate::build_info::COMMIT.map(str::to_string))
+}
+
+/// The files a report folder holds that coscors writes (and removes before
+/// writing a new report there).
+fn owned_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            matches!(
+                name,
+                "results.json" | "results.schema.json" | "summary.md" | "index.html"
+            ) || (name.starts_with("junit-") && name.ends_with(".xml"))
+        })
+        .collect()
+}
+
 /// Write `results.json`, `junit-<target>.xml`, `summary.md` and
-/// `index.html` into `dir`.
+/// `index.html` into `dir`, first removing the report files an earlier
+/// report left there (other files stay).
 pub fn write_all(dir: &Path, results: &Results) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for old in owned_files(dir) {
+        std::fs::remove_file(&old).with_context(|| format!("removing {}", old.display()))?;
+    }
     let json = serde_json::to_string_pretty(results)?;
     std::fs::write(dir.join("results.json"), json)?;
     std::fs::write(dir.join("results.schema.json"), RESULTS_SCHEMA)?;
@@ -415,4 +499,30 @@ pub fn compare(
             (va != vb).then(|| (case.to_string(), t.to_string(), va, vb))
         })
         .collect()
+}
+
+/// Target names, each with its number of cases.
+pub type TargetCounts = Vec<(String, usize)>;
+
+/// Targets in only one of two runs, each with its number of cases:
+/// (removed: only in `old`, added: only in `new`).
+pub fn target_changes(old: &Results, new: &Results) -> (TargetCounts, TargetCounts) {
+    let per_target = |r: &Results| {
+        let mut m: BTreeMap<String, usize> =
+            r.targets.iter().map(|t| (t.name.clone(), 0)).collect();
+        for by_target in r.matrix().values() {
+            for t in by_target.keys() {
+                *m.entry(t.to_string()).or_default() += 1;
+            }
+        }
+        m
+    };
+    let (a, b) = (per_target(old), per_target(new));
+    let only = |x: &BTreeMap<String, usize>, y: &BTreeMap<String, usize>| {
+        x.iter()
+            .filter(|(t, _)| !y.contains_key(*t))
+            .map(|(t, n)| (t.clone(), *n))
+            .collect()
+    };
+    (only(&a, &b), only(&b, &a))
 }

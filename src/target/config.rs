@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context as _, Result};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::model::Profile;
 
 /// How requests are signed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SignerKind {
     /// COS `q-sign-algorithm=sha1` (436/7778).
@@ -25,7 +26,7 @@ pub enum SignerKind {
 }
 
 /// How the bucket is named in a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Addressing {
     /// `Host: <bucket>.<endpoint host>` for COS endpoints
@@ -37,7 +38,7 @@ pub enum Addressing {
 }
 
 /// The environment variables that hold a target's credentials.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialEnv {
     pub id: String,
@@ -66,7 +67,7 @@ impl CredentialEnv {
 }
 
 /// One entry of the targets file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetEntry {
     /// `http://host:port` or `https://host[:port]`.
@@ -107,10 +108,35 @@ impl<'de> Deserialize<'de> for Profile {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A targets file: named endpoints a run can be pointed at.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TargetsFile {
+    /// Target name (as `--target NAME` gives it) → the endpoint.
     targets: BTreeMap<String, TargetEntry>,
+}
+
+impl JsonSchema for Profile {
+    fn schema_name() -> String {
+        "Profile".into()
+    }
+
+    fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        schemars::schema::SchemaObject {
+            enum_values: Some(Profile::ALL.iter().map(|p| p.name().into()).collect()),
+            metadata: Some(Box::new(schemars::schema::Metadata {
+                description: Some("Whose documented behaviour applies: `cos` or `s3`.".into()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
+    }
+}
+
+/// The JSON Schema of a targets file (`coscors schema --targets`).
+pub fn json_schema() -> schemars::schema::RootSchema {
+    schemars::schema_for!(TargetsFile)
 }
 
 /// Where the targets file is, if anywhere.
