@@ -44,7 +44,9 @@ enum Command {
     },
     /// Print a shell completion script: `coscors completions bash >
     /// /etc/bash_completion.d/coscors` (bash, zsh, fish, elvish, powershell).
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        shell: clap_complete::Shell,
+    },
     /// Print the man page (roff): `coscors man > coscors.1`.
     Man,
     /// Re-render summary.md, junit and index.html from a report folder's
