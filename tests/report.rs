@@ -286,6 +286,12 @@ fn the_page_reads_at_420_and_1600_px_with_six_targets_and_without_javascript() {
         common::suite_cases_graded(coscors::case::Evidence::Inferred),
         "{text}"
     );
+    assert!(
+        v["conforming_hash"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("#case=")),
+        "a click on a conforming cell gives it a permalink: {text}"
+    );
     let conforming = v["conforming_detail"].as_str().unwrap_or_default();
     assert!(
         conforming.contains(": conforms") && conforming.contains("step 1:"),
@@ -316,9 +322,12 @@ fn the_page_for_four_targets_is_under_300_kb_and_static() {
         3 * recorded,
         "one detail per cell that does not conform"
     );
-    assert!(
-        html.contains("<a href=\"#case=preflight/max-age-zero&amp;target=emulator\">conforms</a>")
-    );
+    // A conforming cell has nothing to show without JavaScript: no link
+    // (the script gives it its detail and permalink); the others link.
+    assert!(html.contains("<td class=\"cell conforms\">conforms</td>"));
+    assert!(html.contains(
+        "<a href=\"#case=preflight/seed-exchange-1-put-object&amp;target=emulator-s3\">"
+    ));
     // Sources that are URLs are links; the product each target named.
     assert!(html.contains("<a href=\"https://www.tencentcloud.com/document/product/436/"));
     assert!(

@@ -112,11 +112,19 @@ pub fn cases_root(paths: &[PathBuf]) -> PathBuf {
 /// Paths as given, and case ids looked up under ./cases. An argument that
 /// is neither is a usage error with the nearest ids as suggestions.
 fn resolve_paths(args: &[String], ids: &mut Vec<String>) -> Result<Vec<PathBuf>, String> {
-    let root = Path::new("cases");
+    // Where no `cases/` folder is, the built-in suite's copy stands in
+    // for it (paths under `cases/` are read from there).
+    let builtin = !Path::new("cases").exists();
+    let root_buf = if builtin {
+        coscors::case::builtin::locate(Path::new("cases")).map_err(|e| e.to_string())?
+    } else {
+        PathBuf::from("cases")
+    };
+    let root = root_buf.as_path();
     let mut out = Vec::new();
     for a in args {
         let p = PathBuf::from(a);
-        if p.exists() {
+        if p.exists() || (builtin && p.starts_with("cases")) {
             out.push(p);
             continue;
         }

@@ -316,7 +316,15 @@ pub fn actual_request_with(
 /// The first of the rule's origins that matches, in the rule's order.
 /// Origins are compared case-sensitively (inferred: browsers serialise origins
 /// in lower case, and COS documents no folding).
+///
+/// A value holding a comma is two `Origin` fields combined (RFC 9110 §5.3),
+/// which is no origin (RFC 6454 §7: one serialised origin): no rule matches
+/// it, wildcard rules included (`actual/two-origin-headers`; found by the
+/// Garage campaign, where `http://*` matched such a pair).
 fn matching_origin<'r>(rule: &'r CorsRule, origin: &str) -> Option<&'r str> {
+    if origin.contains(',') {
+        return None;
+    }
     rule.allowed_origins
         .iter()
         .find(|p| wildcard_match(p, origin))
@@ -386,6 +394,38 @@ mod tests {
             PreflightOutcome::Allowed(h) => h,
             PreflightOutcome::Refused(e) => panic!("refused: {e}"),
         }
+    }
+
+    /// Two Origin fields joined are no origin: even a wildcard rule does not
+    /// take them (a Garage campaign found `http://*` matching such a pair).
+    #[test]
+    fn a_comma_joined_origin_matches_no_rule() {
+        let c = cfg(vec![rule(&["http://*", "*"], &["GET", "PUT"], &["*"])]);
+        for profile in [Profile::Cos, Profile::S3] {
+            let pre = preflight(
+                Some(&c),
+                &Preflight {
+                    origin: Some("http://a.example, http://b.example"),
+                    method: Some("PUT"),
+                    request_headers: None,
+                },
+                profile,
+            );
+            assert!(matches!(pre, PreflightOutcome::Refused(_)), "{profile}");
+            let actual = actual_request(Some(&c), Some("http://a.example, x"), "GET", profile);
+            assert!(actual.is_none_or(|h| h.allow_origin.is_none()), "{profile}");
+        }
+        // One origin still matches.
+        let one = preflight(
+            Some(&c),
+            &Preflight {
+                origin: Some("http://a.example"),
+                method: Some("PUT"),
+                request_headers: None,
+            },
+            Profile::Cos,
+        );
+        assert!(matches!(one, PreflightOutcome::Allowed(_)));
     }
 
     // Seed 003, exchange 1.

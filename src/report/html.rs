@@ -23,7 +23,7 @@ use super::{Record, Results, Score, VerdictKind};
 const PAGE: &str = include_str!("matrix.html");
 
 /// Characters of an expected or observed line the page shows.
-pub const MAX_LINE: usize = 300;
+pub const MAX_LINE: usize = 80;
 
 struct Case<'a> {
     api: &'a str,
@@ -67,18 +67,63 @@ fn sources(out: &mut String, source: &str) {
             out.push_str(" · ");
         }
         if s.starts_with("https://") || s.starts_with("http://") {
-            let _ = write!(out, "<a href=\"{0}\">{0}</a>", esc(s));
+            let _ = write!(out, "<a href=\"{}\">{}</a>", esc(s), esc(&link_text(s)));
         } else {
             out.push_str(&esc(s));
         }
     }
 }
 
-fn cut(line: &str) -> String {
-    match line.char_indices().nth(MAX_LINE) {
-        None => line.to_string(),
-        Some((at, _)) => format!("{}… ({} more bytes)", &line[..at], line.len() - at),
+/// A source URL as a short link text: its host and its last path segment
+/// (percent-escapes decoded), e.g. `tencentcloud.com/…/8288`; the link
+/// itself keeps the whole URL.
+fn link_text(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let last = crate::emulator::route::percent_decode(last);
+    let fragment = url
+        .split_once('#')
+        .map(|(_, f)| format!("#{f}"))
+        .unwrap_or_default();
+    match (last.is_empty(), path.trim_end_matches('/').contains('/')) {
+        (true, _) => host.to_string(),
+        (false, true) => format!("{host}/…/{last}{fragment}"),
+        (false, false) => format!("{host}/{last}{fragment}"),
     }
+}
+
+/// At most [`MAX_LINE`] characters of `line` from byte `start` (a char
+/// boundary), with `…` where something was left out.
+fn window(line: &str, start: usize) -> String {
+    let rest = &line[start..];
+    let head = if start > 0 { "…" } else { "" };
+    match rest.char_indices().nth(MAX_LINE) {
+        None => format!("{head}{rest}"),
+        Some((at, _)) => format!("{head}{}… ({} more bytes)", &rest[..at], rest.len() - at),
+    }
+}
+
+/// An expected and an observed line cut to the same window: the one around
+/// their first difference, so that long lines (messages, bodies) that differ
+/// late still show how.
+fn cut_pair(e: &str, o: &str) -> (String, String) {
+    let common = e
+        .char_indices()
+        .zip(o.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or(e.len().min(o.len()), |((i, _), _)| i);
+    // Start a little before the difference, on a character boundary.
+    let mut start = common.saturating_sub(40);
+    while !e.is_char_boundary(start) {
+        start -= 1;
+    }
+    if e.len().max(o.len()) - start <= MAX_LINE || common <= MAX_LINE / 2 {
+        start = 0;
+    }
+    (window(e, start), window(o, start.min(o.len())))
 }
 
 /// The first 12 hex digits of a commit, and what follows them (`+modified`).
@@ -249,13 +294,19 @@ pub fn render(results: &Results) -> Result<String> {
         for (t, v) in targets.iter().zip(&verdicts) {
             match v {
                 None => m.push_str("<td class=\"cell none\">—</td>"),
+                // A conforming cell has no detail in the page (nothing
+                // differs): no link without JavaScript; the script opens its
+                // small detail (and its permalink) on a click.
+                Some(VerdictKind::Conforms) => {
+                    m.push_str("<td class=\"cell conforms\">conforms</td>")
+                }
                 Some(v) => {
                     let _ = write!(
                         m,
                         "<td class=\"cell {}\"><a href=\"{}\">{}</a></td>",
                         v.name(),
                         esc(&permalink(id, t)),
-                        esc(v.words())
+                        esc(v.short())
                     );
                     if *v != VerdictKind::Conforms {
                         detail(&mut details, id, t, c);
@@ -313,8 +364,14 @@ fn detail(out: &mut String, id: &str, target: &str, c: &Case) {
     if let Some(e) = &first.error {
         let _ = write!(out, "<pre>{}</pre>", esc(e));
     }
+    // Steps without a difference are named once, at the end: the page
+    // shows what differs.
+    let mut same = Vec::new();
     for r in recs.iter().filter(|r| r.step > 0) {
-        let shown = !r.diff.is_empty();
+        if r.diff.is_empty() {
+            same.push(r.step.to_string());
+            continue;
+        }
         let _ = write!(
             out,
             "<h3>step {}: {} {}</h3>",
@@ -322,9 +379,6 @@ fn detail(out: &mut String, id: &str, target: &str, c: &Case) {
             esc(r.request.as_deref().unwrap_or("")),
             if r.step_passed { "✓" } else { "✗" }
         );
-        if !shown {
-            continue;
-        }
         if r.expected_from == "vendor" {
             out.push_str("<p class=\"meta\">expected: as the vendor file records (the step fails against that record)</p>");
         }
@@ -341,20 +395,29 @@ fn detail(out: &mut String, id: &str, target: &str, c: &Case) {
                 continue;
             }
             if equal > 0 {
-                let _ = write!(
-                    out,
-                    "<i>{equal} line{} as expected</i>",
-                    if equal == 1 { "" } else { "s" }
-                );
+                let _ = write!(out, "<i>{equal} as expected</i>",);
                 equal = 0;
             }
             if i < n {
-                let _ = write!(
-                    out,
-                    "<del>{}</del><ins>{}</ins>",
-                    esc(&cut(e.unwrap_or(""))),
-                    esc(&cut(o.unwrap_or("")))
-                );
+                let (e, o) = (e.unwrap_or(""), o.unwrap_or(""));
+                // The item's name is on the expected side; the observed side
+                // shows only what it was instead (`… true`).
+                let (what, e, o) = match e.split_once(": ") {
+                    Some((what, ev)) => match o
+                        .strip_prefix(what)
+                        .and_then(|rest| rest.strip_prefix(": "))
+                    {
+                        Some(ov) => (Some(what), ev, ov),
+                        None => (None, e, o),
+                    },
+                    None => (None, e, o),
+                };
+                let (e, o) = cut_pair(e, o);
+                let (e, o) = match what {
+                    Some(w) => (format!("{w}: {e}"), format!("… {o}")),
+                    None => (e, o),
+                };
+                let _ = write!(out, "<del>{}</del><ins>{}</ins>", esc(&e), esc(&o));
             }
         }
         out.push_str("</div>");
@@ -365,6 +428,14 @@ fn detail(out: &mut String, id: &str, target: &str, c: &Case) {
                 esc(&r.normalised.join("; "))
             );
         }
+    }
+    if !same.is_empty() {
+        let _ = write!(
+            out,
+            "<p class=\"meta\">step{} {}: no difference</p>",
+            if same.len() == 1 { "" } else { "s" },
+            same.join(", ")
+        );
     }
     out.push_str("</section>\n");
 }

@@ -101,6 +101,19 @@ impl VerdictKind {
         }
     }
 
+    /// One word for a matrix cell (the legend and the detail give the
+    /// whole phrase).
+    pub fn short(self) -> &'static str {
+        match self {
+            VerdictKind::Conforms => "conforms",
+            VerdictKind::DivergesAsRecorded => "diverges",
+            VerdictKind::DivergenceFixed => "fixed",
+            VerdictKind::Fails => "fails",
+            VerdictKind::Error => "error",
+            VerdictKind::NotRun => "not run",
+        }
+    }
+
     /// Does this verdict fail a gate? Only *fails* does.
     pub fn ok(self) -> bool {
         !matches!(self, VerdictKind::Fails | VerdictKind::Error)

@@ -79,8 +79,10 @@ async function main() {
   await p.selectOption('#f-evidence', 'inferred');
   out.inferred_rows = await visible();
   await p.selectOption('#f-evidence', '');
-  // A conforming cell's detail is built on click.
-  await (await p.$('td.cell.conforms a')).click();
+  // A conforming cell (no link in the static page) gets its detail and
+  // its permalink on a click.
+  await (await p.$('td.cell.conforms')).click();
+  out.conforming_hash = await p.evaluate(() => location.hash);
   out.conforming_detail = (await p.evaluate(layout)).detail_text;
   await p.close();
 
