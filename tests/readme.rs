@@ -39,11 +39,20 @@ fn the_readme_counts_what_cases_holds() {
             .split(',')
             .filter_map(|f| f.trim().strip_prefix("`cases/")?.strip_suffix("/`"))
             .collect();
-        if folders.iter().any(|f| ["vendors", "found", "recorded"].contains(f)) {
+        if folders
+            .iter()
+            .any(|f| ["vendors", "found", "recorded"].contains(f))
+        {
             continue;
         }
-        let want: usize = folders.iter().map(|f| by_folder.get(*f).copied().unwrap_or(0)).sum();
-        assert_eq!(n, want, "README row for {folders:?} says {n}, cases/ holds {want}");
+        let want: usize = folders
+            .iter()
+            .map(|f| by_folder.get(*f).copied().unwrap_or(0))
+            .sum();
+        assert_eq!(
+            n, want,
+            "README row for {folders:?} says {n}, cases/ holds {want}"
+        );
     }
     let grade = |g| cases.iter().filter(|c| c.case.evidence == g).count();
     use coscors::case::Evidence::*;
