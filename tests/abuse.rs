@@ -89,6 +89,44 @@ fn preflight(origin: &str) -> Vec<u8> {
     )
 }
 
+/// Defect 1, its second half: the work a preflight asks of a rule is
+/// bounded before any rule is evaluated (requested headers × allowed ones).
+#[tokio::test]
+async fn requested_header_work_is_bounded_before_any_rule_is_evaluated() {
+    let served = serve_with(&[], &[]);
+    let addr = served.addr;
+    // A rule with as many AllowedHeaders as 64 KB holds (about 1,700).
+    let allowed: String = (0..1_700)
+        .map(|i| format!("<AllowedHeader>x-h{i}</AllowedHeader>"))
+        .collect();
+    put_cors(
+        addr,
+        &format!("<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>{allowed}</CORSRule></CORSConfiguration>"),
+    )
+    .await;
+    let ask = |n: usize| {
+        let list = vec!["x-nope"; n].join(",");
+        request_bytes(
+            "OPTIONS /exampleobject HTTP/1.1",
+            &[
+                ("Origin", "https://a.example"),
+                ("Access-Control-Request-Method", "GET"),
+                ("Access-Control-Request-Headers", &list),
+            ],
+            b"",
+        )
+    };
+    // 50,000 requested headers against 1,700 patterns would be 85 million
+    // matches: refused before any rule is looked at.
+    let (_, r) = timed(addr, &ask(50_000), Duration::from_secs(10)).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("<Code>InvalidRequest</Code>"), "{}", r.body);
+    assert!(r.body.contains("at most 1024"), "{}", r.body);
+    // At the limit the request is evaluated (and refused by the rule).
+    let (_, r) = timed(addr, &ask(1_024), Duration::from_secs(10)).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+}
+
 /// Defect 1: a rule of `*` and 60 KB of literal text, and a 300 KB `Origin`
 /// that backtracking matching tried at each of its places (minutes of a
 /// debug build's worker; ~20 s of a release one). Its preflight now costs

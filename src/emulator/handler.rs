@@ -29,6 +29,14 @@ use crate::model::{
 /// answered 400 `EntityTooLarge` without being kept.
 pub const MAX_REQUEST_BODY: usize = 16 * 1024 * 1024;
 
+/// At most this many items in `Access-Control-Request-Headers`. Evaluation
+/// checks each requested header against a rule's `AllowedHeader`s (up to a
+/// few thousand in a 64 KB configuration), and preflights are never
+/// authenticated, so the count bounds the work anyone can ask of a rule
+/// before one is evaluated. Browsers send a handful; COS documents no
+/// limit: this is the emulator's (README, "Limits of `coscors serve`").
+pub const MAX_REQUESTED_HEADERS: usize = 1024;
+
 /// A request as the handler sees it.
 #[derive(Debug)]
 pub struct Request<'a> {
@@ -154,6 +162,17 @@ fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>, unread: Option<&Unread>) -> Result
     };
     // `None`: no such bucket; `Some(cors)`: the bucket's configuration.
     let cors = ctx.emu.store.cors(bucket);
+    if let Some(h) = header(req.headers, &ACCESS_CONTROL_REQUEST_HEADERS) {
+        let items = h.split(',').filter(|i| !i.trim().is_empty()).count();
+        if items > MAX_REQUESTED_HEADERS {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "Access-Control-Request-Headers lists {items} headers; the emulator evaluates at most {MAX_REQUESTED_HEADERS}."
+                ),
+            ));
+        }
+    }
     if req.method == Method::OPTIONS {
         let cors = cors.ok_or_else(|| {
             let (o, m) = (
