@@ -47,7 +47,8 @@ fn shape(step: &WireStep, name: &str, v: Option<&str>) -> String {
 
 /// The differences between two answers to the same step, as signatures.
 /// Values equal up to the runner's normalisations (spaces and order inside
-/// lists, header-name case) are not differences.
+/// list headers, header-name case: [`crate::diff::same_value`]) are not
+/// differences.
 pub fn differences(step: &WireStep, a: &Answer, b: &Answer) -> Vec<Signature> {
     let mut out = Vec::new();
     let k = step.kind;
@@ -67,7 +68,10 @@ pub fn differences(step: &WireStep, a: &Answer, b: &Answer) -> Vec<Signature> {
     for (i, name) in super::exec::CORS_HEADERS.into_iter().enumerate() {
         let (va, vb) = (a.cors()[i].as_deref(), b.cors()[i].as_deref());
         let same = match (va, vb) {
-            (Some(x), Some(y)) => x == y || list_norm(x) == list_norm(y),
+            // The runner's own rule, so that the fuzzer calls a difference
+            // exactly what a case would (`GET,,PUT` is not `GET,PUT`, and
+            // Allow-Origin is no list).
+            (Some(x), Some(y)) => crate::diff::same_value(name, x, y),
             (None, None) => true,
             _ => false,
         };
@@ -102,4 +106,80 @@ pub fn all_differences(steps: &[WireStep], a: &[Answer], b: &[Answer]) -> Vec<(u
         .filter(|(_, (s, (x, y)))| s.kind != "setup-reset" && x != y)
         .flat_map(|(i, (s, (x, y)))| differences(s, x, y).into_iter().map(move |d| (i, d)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::case::{Expect, Headers};
+    use crate::target::Observed;
+
+    /// The fuzzer's sameness and the runner's verdict agree on every pair
+    /// of values drawn from the shapes where they once drifted (empty items,
+    /// spaces, order, `*`, origins), for list and non-list headers.
+    #[test]
+    fn the_fuzzer_forgives_exactly_what_the_runner_forgives() {
+        const PARTS: [&str; 9] = [
+            "GET",
+            "PUT",
+            "",
+            " ",
+            ",",
+            ", ",
+            "*",
+            "https://a.example",
+            "x-a",
+        ];
+        let mut values = Vec::new();
+        for a in PARTS {
+            for b in PARTS {
+                for c in ["", ",", ", GET", ",,PUT"] {
+                    values.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        values.sort();
+        values.dedup();
+        let mut compared = 0;
+        for name in super::super::exec::CORS_HEADERS {
+            for x in &values {
+                for y in values.iter().step_by(7) {
+                    let expect = Expect {
+                        status: 200,
+                        headers: Headers(vec![(name.to_string(), vec![x.clone()])]),
+                        ..Default::default()
+                    };
+                    let observed = Observed {
+                        status: 200,
+                        headers: vec![(name.to_string(), y.clone())],
+                        body: Vec::new(),
+                    };
+                    let runner =
+                        crate::diff::compare(&expect, &observed, &Default::default()).passed();
+                    assert_eq!(
+                        crate::diff::same_value(name, x, y),
+                        runner,
+                        "{name}: {x:?} vs {y:?}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 10_000, "{compared}");
+        // The drift this replaced: empty items and Allow-Origin lists.
+        assert!(!crate::diff::same_value(
+            "Access-Control-Allow-Methods",
+            "GET,,PUT",
+            "GET,PUT"
+        ));
+        assert!(crate::diff::same_value(
+            "Access-Control-Allow-Methods",
+            "PUT, GET",
+            "GET,PUT"
+        ));
+        assert!(!crate::diff::same_value(
+            "Access-Control-Allow-Origin",
+            "b, a",
+            "a,b"
+        ));
+    }
 }
