@@ -275,11 +275,17 @@ pub async fn run(
 
 /// The default output folder of a run.
 pub fn default_out_dir() -> PathBuf {
+    fresh_dir(&format!("run-{{t}}-{}", std::process::id()))
+}
+
+/// `target/coscors/<name>`, `{t}` in `name` replaced by the time in
+/// seconds: a folder no earlier run wrote.
+pub fn fresh_dir(name: &str) -> PathBuf {
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
     Path::new("target")
         .join("coscors")
-        .join(format!("run-{t}-{}", std::process::id()))
+        .join(name.replace("{t}", &t.to_string()))
 }

@@ -371,16 +371,9 @@ fn case_json(o: &CaseOutcome) -> serde_json::Value {
     })
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the tokio runtime")
-}
-
 /// Run the selected cases on every target, printing as they end.
 fn execute(specs: &[TargetSpec], opts: &SuiteOptions, args: &RunArgs) -> Result<ExitCode> {
-    let rt = runtime()?;
+    let rt = crate::runtime()?;
     let (format, verbose) = (args.format, args.verbose);
     let results = rt.block_on(async {
         let mut set = tokio::task::JoinSet::new();
@@ -587,10 +580,6 @@ fn print_target(
     Ok(tally)
 }
 
-fn percent(n: usize, of: usize) -> f64 {
-    if of == 0 {
-        0.0
-    } else {
-        100.0 * n as f64 / of as f64
-    }
+fn percent(conforming: usize, of: usize) -> f64 {
+    coscors::report::Score { conforming, of }.percent()
 }

@@ -9,7 +9,7 @@ pub mod write;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -438,11 +438,5 @@ fn wedge_case(
 /// The default folder for found cases: a fresh one under `target/coscors/`,
 /// never the triaged `cases/found/`.
 pub fn default_out() -> PathBuf {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    Path::new("target")
-        .join("coscors")
-        .join(format!("fuzz-{t}"))
+    crate::suite::fresh_dir("fuzz-{t}")
 }

@@ -321,13 +321,7 @@ pub fn write_answer(config: &CorsConfiguration, profile: Profile) -> String {
         if let Some(id) = &rule.id {
             line(&mut out, "ID", id);
         }
-        let lists: [(&str, &[Text]); 4] = [
-            ("AllowedOrigin", &rule.allowed_origins),
-            ("AllowedMethod", &rule.allowed_methods),
-            ("AllowedHeader", &rule.allowed_headers),
-            ("ExposeHeader", &rule.expose_headers),
-        ];
-        for (name, values) in lists {
+        for (name, values) in repeated_elements(rule) {
             for v in values {
                 line(&mut out, name, v);
             }
@@ -372,13 +366,7 @@ fn written_len_with(
     for rule in &config.rules {
         n += "<CORSRule>".len() + "</CORSRule>".len();
         n += rule.id.as_ref().map_or(0, |id| element("ID", id));
-        let lists: [(&str, &[Text]); 4] = [
-            ("AllowedOrigin", &rule.allowed_origins),
-            ("AllowedMethod", &rule.allowed_methods),
-            ("AllowedHeader", &rule.allowed_headers),
-            ("ExposeHeader", &rule.expose_headers),
-        ];
-        for (name, values) in lists {
+        for (name, values) in repeated_elements(rule) {
             n += values.iter().map(|v| element(name, v)).sum::<usize>();
         }
         if let Some(age) = rule.max_age_seconds {
@@ -428,6 +416,17 @@ fn element(out: &mut String, name: &str, value: &str) {
     out.push_str("</");
     out.push_str(name);
     out.push('>');
+}
+
+/// A rule's repeated elements in the order COS writes them, each with its
+/// values (the answer writer and the size bound walk the same list).
+fn repeated_elements(rule: &CorsRule) -> [(&'static str, &[Text]); 4] {
+    [
+        ("AllowedOrigin", &rule.allowed_origins),
+        ("AllowedMethod", &rule.allowed_methods),
+        ("AllowedHeader", &rule.allowed_headers),
+        ("ExposeHeader", &rule.expose_headers),
+    ]
 }
 
 #[cfg(test)]
