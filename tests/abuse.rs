@@ -33,20 +33,13 @@ async fn exchange(addr: SocketAddr, bytes: &[u8], limit: Duration) -> Result<Vec
         .map_err(|_| format!("no answer within {limit:?}"))?
 }
 
-/// A request's bytes: `head` lines (without the request line's CRLF) and a
-/// body, with `Host`, `Content-Length` and `Connection: close` added.
+/// A request given as its request line (`METHOD TARGET HTTP/1.1`): the same
+/// bytes as [`raw_request`], to this file's `HOST`.
 fn request_bytes(request_line: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut r = format!("{request_line}\r\nHost: {HOST}\r\n");
-    for (n, v) in headers {
-        r.push_str(&format!("{n}: {v}\r\n"));
-    }
-    r.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    ));
-    let mut r = r.into_bytes();
-    r.extend_from_slice(body);
-    r
+    let mut parts = request_line.splitn(3, ' ');
+    let method = parts.next().unwrap_or_default();
+    let target = parts.next().unwrap_or_default();
+    raw_request(method, target, HOST, headers, body)
 }
 
 /// Time one exchange; the answer must come within `limit`.
