@@ -33,6 +33,14 @@ PY
   return 1
 }
 
+# refuse_if_running: stop here when this peer's pid file names a live process.
+refuse_if_running() {
+  local pidfile="$RUN_DIR/$PEER.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    die "already running (pid $(cat "$pidfile")); run '$0 stop' first"
+  fi
+}
+
 # stop_peer: end the process in the pid file (SIGTERM, then SIGKILL after 10 s).
 stop_peer() {
   local pidfile="$RUN_DIR/$PEER.pid" pid i

@@ -57,9 +57,7 @@ start() {
     *) die "$GARAGE says '$version', $GARAGE_VERSION pinned" ;;
   esac
   mkdir -p "$RUN_DIR"
-  if [ -f "$RUN_DIR/garage.pid" ] && kill -0 "$(cat "$RUN_DIR/garage.pid")" 2>/dev/null; then
-    die "already running (pid $(cat "$RUN_DIR/garage.pid")); run '$0 stop' first"
-  fi
+  refuse_if_running
   local dir=$RUN_DIR/garage-$PORT
   rm -rf "$dir"
   mkdir -p "$dir"

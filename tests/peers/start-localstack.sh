@@ -67,9 +67,7 @@ start() {
   version=$("$VENV/bin/python" -c 'from importlib.metadata import version; print(version("localstack-core"))')
   [ "$version" = "$LOCALSTACK_VERSION" ] || die "localstack-core $version in $VENV, $LOCALSTACK_VERSION pinned"
   mkdir -p "$RUN_DIR"
-  if [ -f "$RUN_DIR/localstack.pid" ] && kill -0 "$(cat "$RUN_DIR/localstack.pid")" 2>/dev/null; then
-    die "already running (pid $(cat "$RUN_DIR/localstack.pid")); run '$0 stop' first"
-  fi
+  refuse_if_running
   local t0=$SECONDS
   # hypercorn: the default (twisted) server ignores the host in
   # GATEWAY_LISTEN and binds 0.0.0.0.

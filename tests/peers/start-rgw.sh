@@ -63,9 +63,7 @@ start() {
   local version
   version=$(check_version)
   mkdir -p "$RUN_DIR"
-  if [ -f "$RUN_DIR/rgw.pid" ] && kill -0 "$(cat "$RUN_DIR/rgw.pid")" 2>/dev/null; then
-    die "already running (pid $(cat "$RUN_DIR/rgw.pid")); run '$0 stop' first"
-  fi
+  refuse_if_running
   # State of this port's server only, inside the chroot, empty at each start.
   local state=/var/lib/coscors-rgw-$PORT conf=/etc/ceph/coscors-$PORT.conf
   rm -rf "${ROOT:?}$state"
