@@ -52,6 +52,36 @@ pub struct Peer {
     pub bucket: Option<String>,
 }
 
+impl Peer {
+    /// A peer from `LABEL=http://HOST:PORT/BUCKET` (`--peer`): path-style,
+    /// plain HTTP, the bucket named.
+    pub fn parse(p: &str) -> Result<Peer> {
+        let (label, url) = p.split_once('=').ok_or_else(|| {
+            anyhow::anyhow!("--peer {p:?}: expected LABEL=http://HOST:PORT/BUCKET")
+        })?;
+        let rest = url
+            .strip_prefix("http://")
+            .ok_or_else(|| anyhow::anyhow!("--peer {p:?}: only http:// URLs"))?;
+        let (authority, bucket) = rest.split_once('/').unwrap_or((rest, ""));
+        let addr = std::net::ToSocketAddrs::to_socket_addrs(authority)
+            .with_context(|| format!("resolving {authority}"))?
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("{authority} resolves to nothing"))?;
+        let bucket = bucket.trim_matches('/');
+        anyhow::ensure!(
+            !bucket.is_empty(),
+            "--peer {p:?}: name the bucket: LABEL=http://HOST:PORT/BUCKET"
+        );
+        Ok(Peer {
+            label: label.to_string(),
+            addr,
+            host: authority.to_string(),
+            target: format!("/{bucket}/exampleobject"),
+            bucket: Some(bucket.to_string()),
+        })
+    }
+}
+
 /// One measured server.
 #[derive(Debug, Clone)]
 pub struct Measurement {
@@ -512,4 +542,31 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
         bare_rate,
         http_rps / bare_rate
     ))
+}
+
+#[cfg(test)]
+mod peer_tests {
+    use super::Peer;
+
+    #[test]
+    fn a_peer_is_label_equals_a_path_style_http_url() {
+        let p = Peer::parse("moto=http://127.0.0.1:45000/bucket/").unwrap();
+        assert_eq!(p.label, "moto");
+        assert_eq!(p.addr.to_string(), "127.0.0.1:45000");
+        assert_eq!(p.host, "127.0.0.1:45000");
+        assert_eq!(p.target, "/bucket/exampleobject");
+        assert_eq!(p.bucket.as_deref(), Some("bucket"));
+    }
+
+    #[test]
+    fn a_peer_without_label_scheme_or_bucket_is_refused() {
+        for bad in [
+            "http://127.0.0.1:45000/b",
+            "moto=https://127.0.0.1:45000/b",
+            "moto=http://127.0.0.1:45000",
+            "moto=http://127.0.0.1:45000/",
+        ] {
+            assert!(Peer::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

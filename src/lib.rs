@@ -8,6 +8,8 @@ pub mod bench;
 pub mod bucket_lock;
 pub mod build_info;
 pub mod case;
+pub mod clock;
+pub mod corpus;
 pub mod diff;
 pub mod emulator;
 pub mod fuzz;

@@ -559,3 +559,207 @@ mod resource_tests {
         assert_eq!(doc_path_resource("/x", "coscors-garage", "no-host"), None);
     }
 }
+
+/// The vendor file a recording under `--vendor NAME` writes: the cases of
+/// `outcomes` where the endpoint differs from COS, merged with the file as
+/// it was (`old`). A person's words are kept: what was observed, the
+/// identity, each case's reason and link, and pinned error messages; a case
+/// the file says not to send (`skip`) stays. A new case's reason is
+/// `UNTRIAGED:` and the first thing that differed.
+pub struct VendorRecording<'a> {
+    /// The vendor's name (the file's stem).
+    pub name: &'a str,
+    /// The target recorded (its name and bucket).
+    pub spec: &'a crate::target::TargetSpec,
+    /// The identity the outcomes were compared under (the target's own
+    /// vendor file's, if it has one).
+    pub identity: &'a Identity,
+    /// `YYYY-MM-DD` of the recording.
+    pub date: &'a str,
+}
+
+impl VendorRecording<'_> {
+    /// The merged file.
+    pub fn merge(
+        &self,
+        old: &crate::case::VendorFile,
+        cases: &[LoadedCase],
+        outcomes: &[CaseOutcome],
+    ) -> crate::case::VendorFile {
+        let by_id: std::collections::HashMap<&str, &LoadedCase> =
+            cases.iter().map(|c| (c.id.as_str(), c)).collect();
+        // What was observed (software, version) is a person's words: kept
+        // when the file has them.
+        let mut file = crate::case::VendorFile {
+            vendor: self.name.to_string(),
+            observed: if old.observed.is_empty() {
+                format!("{}, recorded {}", self.spec.name, self.date)
+            } else {
+                old.observed.clone()
+            },
+            base: None,
+            identity: old.identity.clone(),
+            divergences: BTreeMap::new(),
+        };
+        for o in outcomes {
+            let Some(case) = by_id.get(o.id.as_str()) else {
+                continue;
+            };
+            let first = o
+                .steps
+                .iter()
+                .flat_map(|s| s.comparison.mismatches.first())
+                .next()
+                .map(|m| m.what.clone())
+                .unwrap_or_else(|| "error".into());
+            let prior: Option<&Divergence> = old.divergences.get(&o.id);
+            let reason = prior
+                .map(|d| d.reason.clone())
+                .unwrap_or_else(|| format!("UNTRIAGED: {first}"));
+            if let Some(mut d) = divergence_of(case, o, &reason, self.identity) {
+                d.link = prior.and_then(|p| p.link.clone());
+                if let Some(p) = prior {
+                    keep_prior_messages(&mut d, p);
+                }
+                // A path-style Resource holds the run's key prefix:
+                // recorded in the documents' form instead.
+                for (n, e) in d.steps.iter_mut() {
+                    let documented = case
+                        .case
+                        .steps
+                        .get(n - 1)
+                        .and_then(|s| s.expect.error.as_ref())
+                        .and_then(|e| e.resource.clone());
+                    if let (Some(err), Some(documented)) = (e.error.as_mut(), documented) {
+                        if let Some(r) = err
+                            .resource
+                            .as_ref()
+                            .and_then(|r| doc_path_resource(r, &self.spec.bucket, &documented))
+                        {
+                            err.resource = Some(r);
+                        }
+                    }
+                }
+                file.divergences.insert(o.id.clone(), d);
+            }
+        }
+        for (id, d) in &old.divergences {
+            if d.skip {
+                file.divergences.insert(id.clone(), d.clone());
+            }
+        }
+        file
+    }
+
+    /// The file's opening comment: the old file's (a person's) when it has
+    /// one, else one saying how it was written.
+    pub fn header(&self, old_text: &str) -> String {
+        let old_header: String = old_text
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        if old_header.is_empty() {
+            format!(
+                "# What {name} does where it differs from COS, case by case. Written by\n# `coscors record --target {} --vendor {name}`; the reasons are a person's.\n",
+                self.spec.name,
+                name = self.name
+            )
+        } else {
+            old_header
+        }
+    }
+
+    /// Merge into `path` (read if it exists) and write it; returns the
+    /// number of divergences written.
+    pub fn write(
+        &self,
+        path: &std::path::Path,
+        cases: &[LoadedCase],
+        outcomes: &[CaseOutcome],
+    ) -> anyhow::Result<usize> {
+        use anyhow::Context as _;
+        let old_text = std::fs::read_to_string(path).ok();
+        let old: crate::case::VendorFile = match &old_text {
+            Some(t) => {
+                serde_norway::from_str(t).with_context(|| format!("reading {}", path.display()))?
+            }
+            None => crate::case::VendorFile::default(),
+        };
+        let file = self.merge(&old, cases, outcomes);
+        let text = format!(
+            "{}{}",
+            self.header(old_text.as_deref().unwrap_or_default()),
+            serde_norway::to_string(&file)?
+        );
+        std::fs::create_dir_all(path.parent().unwrap_or(std::path::Path::new(".")))?;
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        Ok(file.divergences.len())
+    }
+}
+
+/// A case re-written with what `spec` answered (`coscors record` without
+/// `--vendor`): its expectations replaced by the observed answers, its
+/// source `recorded:<target>@<date>`, and its grade *settled* for a real
+/// COS bucket, *inferred* for anything else.
+pub fn recording(
+    case: &LoadedCase,
+    outcome: &CaseOutcome,
+    spec: &crate::target::TargetSpec,
+    date: &str,
+) -> crate::case::Case {
+    let mut c = case.case.clone();
+    c.source = crate::case::Sources::one(crate::case::Source(format!(
+        "recorded:{}@{date}",
+        spec.name
+    )));
+    // A recording of a real COS bucket settles what it shows; a recording
+    // of anything else says nothing about COS.
+    c.evidence = if spec.profile == crate::model::Profile::Cos
+        && !matches!(spec.endpoint, crate::target::Endpoint::Emulator)
+    {
+        crate::case::Evidence::Settled
+    } else {
+        crate::case::Evidence::Inferred
+    };
+    c.description = format!(
+        "{} (Recorded from {} on {date}; the case's documented source is {}.)",
+        c.description, spec.name, case.case.source
+    );
+    for (step, s) in c.steps.iter_mut().zip(&outcome.steps) {
+        if let Some(obs) = &s.observed {
+            step.expect = observed_as_expect(&step.expect, obs, &s.comparison);
+            unprefix_key(&mut step.expect, &outcome.key_prefix);
+        }
+    }
+    c
+}
+
+/// Write [`recording`] of every outcome under `dir` (`<id>.yaml`, `::`
+/// written `--`); returns how many were written.
+pub fn write_recordings(
+    dir: &std::path::Path,
+    spec: &crate::target::TargetSpec,
+    cases: &[LoadedCase],
+    outcomes: &[CaseOutcome],
+    date: &str,
+) -> anyhow::Result<usize> {
+    use anyhow::Context as _;
+    let by_id: std::collections::HashMap<&str, &LoadedCase> =
+        cases.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut written = 0;
+    for o in outcomes {
+        let Some(case) = by_id.get(o.id.as_str()) else {
+            continue;
+        };
+        let c = recording(case, o, spec, date);
+        let path = dir.join(format!("{}.yaml", o.id.replace("::", "--")));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, serde_norway::to_string(&c)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        written += 1;
+    }
+    Ok(written)
+}

@@ -1,6 +1,15 @@
-//! The command line's own modules: one per subcommand that has grown past a
-//! few lines, each with its `Args` (clap) and its output. Nothing below
-//! `src/cli` is part of the library; the library never sees clap.
+//! The command line's own modules: one per subcommand, each with its `Args`
+//! (clap), its `run` and its output, and `common` for what they share.
+//! Nothing below `src/cli` is part of the library; the library never sees
+//! clap.
 
+pub mod bench;
+pub mod common;
+pub mod corpus;
 pub mod exit;
+pub mod fuzz;
+pub mod record;
+pub mod report;
 pub mod run;
+pub mod schema;
+pub mod serve;

@@ -373,7 +373,7 @@ fn case_json(o: &CaseOutcome) -> serde_json::Value {
 
 /// Run the selected cases on every target, printing as they end.
 fn execute(specs: &[TargetSpec], opts: &SuiteOptions, args: &RunArgs) -> Result<ExitCode> {
-    let rt = crate::runtime()?;
+    let rt = super::common::runtime()?;
     let (format, verbose) = (args.format, args.verbose);
     let results = rt.block_on(async {
         let mut set = tokio::task::JoinSet::new();
@@ -430,8 +430,11 @@ fn execute(specs: &[TargetSpec], opts: &SuiteOptions, args: &RunArgs) -> Result<
                 vendor: s.vendor.clone(),
             })
             .collect();
-        let results =
-            coscors::report::Results::from_outcomes(infos, &all_outcomes, crate::rfc3339_now());
+        let results = coscors::report::Results::from_outcomes(
+            infos,
+            &all_outcomes,
+            coscors::clock::rfc3339_now(),
+        );
         coscors::report::write_all(dir, &results)?;
         writeln!(human, "report written to {}", dir.display())?;
     }

@@ -2,6 +2,7 @@
 //! a versioned JSON Schema in `reports/results.schema.json`), JUnit XML per
 //! target, a Markdown summary and a self-contained HTML matrix.
 
+pub mod changes;
 mod html;
 mod junit;
 mod markdown;
@@ -14,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::Evidence;
 use crate::runner::{CaseOutcome, Verdict};
+
+pub use changes::{Change, ChangeKind, Changes};
 
 /// The version of the `results.json` format.
 pub const SCHEMA_VERSION: u32 = 2;
