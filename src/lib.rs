@@ -11,6 +11,8 @@ pub mod case;
 pub mod diff;
 pub mod emulator;
 pub mod fuzz;
+#[cfg(feature = "harness")]
+pub mod harness;
 pub mod model;
 pub mod record;
 pub mod report;
