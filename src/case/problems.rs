@@ -274,11 +274,7 @@ mod tests {
         assert_eq!(m.value(&["a"]), Some((1, 4)));
         assert_eq!(m.value(&["b", "c", "1"]), Some((3, 10)));
         assert_eq!(m.key(&["b", "d", "0", "e"]), Some((5, 7)));
-        let top: Vec<_> = m
-            .entries(&[])
-            .into_iter()
-            .map(|(n, a, b)| (n, a, b))
-            .collect();
+        let top = m.entries(&[]);
         assert_eq!(top, vec![("a".into(), 1, 2), ("b".into(), 2, 6)]);
         let below_b = m.entries(&["b"]);
         assert_eq!(below_b, vec![("c".into(), 3, 4), ("d".into(), 4, 6)]);

@@ -236,11 +236,20 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         eprintln!("coscors: no case matched (exit {})", exit::NO_MATCH);
         return Ok(exit::code(exit::NO_MATCH));
     }
-    let specs = args
+    let specs = match args
         .target
         .iter()
         .map(|t| TargetSpec::resolve(t, args.targets.as_deref()))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()
+    {
+        Ok(s) => s,
+        // An unknown target or a targets file that does not load (every
+        // problem of it shown).
+        Err(e) => {
+            eprintln!("{e:#}");
+            return Ok(exit::code(exit::USAGE));
+        }
+    };
     execute(&specs, &opts, &args)
 }
 

@@ -21,7 +21,10 @@ pub enum Store {
         _handle: EmulatorHandle,
         _runtime: tokio::runtime::Runtime,
     },
-    Child { url: String, child: Child },
+    Child {
+        url: String,
+        child: Child,
+    },
 }
 
 impl Store {
@@ -64,7 +67,10 @@ impl Store {
             use std::io::BufRead as _;
             std::io::BufReader::new(out).read_line(&mut line)
         });
-        let url = line.trim().strip_prefix("listening on ").map(str::to_string);
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .map(str::to_string);
         match (read, url) {
             (Some(Ok(_)), Some(url)) => Ok(Store::Child { url, child }),
             _ => {
