@@ -13,6 +13,8 @@ pub mod corpus;
 pub mod diff;
 pub mod emulator;
 pub mod fuzz;
+#[cfg(feature = "harness")]
+pub mod harness;
 pub mod model;
 pub mod record;
 pub mod report;

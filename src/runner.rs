@@ -458,9 +458,17 @@ async fn run_step(
             if let Some(k) = err.elements.get_mut("Key") {
                 *k = format!("{}{k}", session.key_prefix());
             }
+            // AWS-style `<BucketName>`: the documents' bucket is the target's.
+            if let Some(b) = err.elements.get_mut("BucketName") {
+                if b == crate::emulator::DEFAULT_BUCKET {
+                    let bucket = &session.spec().bucket;
+                    delta += bucket.len() as i64 - b.len() as i64;
+                    b.clone_from(bucket);
+                }
+            }
             if let Some(r) = err.resource.as_mut() {
                 let target = session.expected_resource(r);
-                delta = target.len() as i64 - r.len() as i64;
+                delta += target.len() as i64 - r.len() as i64;
                 *r = target;
             }
         }

@@ -130,3 +130,84 @@ fn failures_exit_1_fail_fast_stops_and_load_errors_exit_2() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(err.contains("not selected, so not counted"), "{err}");
 }
+
+#[test]
+fn in_a_pipe_the_lines_are_plain_and_no_progress_bar_is_drawn() {
+    let cmd = |env: &[(&str, &str)]| {
+        let out = coscors_command(&["run", "--filter", "preflight/seed-exchange-*"], env)
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .envs(env.iter().copied())
+            .output()
+            .expect("coscors runs");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (out, err) = cmd(&[]);
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains("conforms [")).collect();
+    assert_eq!(lines.len(), 4, "a line per case: {out}");
+    assert!(
+        !out.contains('\x1b') && !out.contains('\r'),
+        "plain: {out:?}"
+    );
+    // No bar: nothing redrawn on stderr, no position counter.
+    assert!(!err.contains('\r') && !err.contains('\x1b'), "{err:?}");
+    assert!(!err.contains("/4"), "{err:?}");
+    // Colour forced on: coloured lines, still no bar (stderr is no terminal).
+    let (out, err) = cmd(&[("CLICOLOR_FORCE", "1")]);
+    assert!(out.contains("\x1b[32m"), "coloured: {out:?}");
+    let case_lines = out
+        .lines()
+        .filter(|l| l.contains(" ms] emulator preflight/"));
+    assert_eq!(case_lines.count(), 4, "{out}");
+    assert!(!err.contains('\r') && !err.contains("/4"), "{err:?}");
+}
+
+#[test]
+fn a_targets_file_with_three_problems_shows_all_three_and_exits_2() {
+    let dir = scratch("targets-problems");
+    let file = dir.join("targets.yaml");
+    std::fs::write(
+        &file,
+        "targets:
+  a:
+    endpoint: ftp://example.com
+    bucket: b
+    addressing: path
+    signer: none
+    profile: s3
+  b:
+    endpoint: http://127.0.0.1:1
+    bucket: b
+    addressing: sideways
+    signer: none
+    profile: s3
+  c:
+    endpoint: http://127.0.0.1:1
+    bucket: b
+    addressing: path
+    signer: none
+    profile: s3
+    max_rps: fast
+",
+    )
+    .expect("write");
+    let path = file.to_string_lossy().into_owned();
+    let (code, _, err) = run(&["run", "--targets", &path, "--target", "a"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("targets.yaml: 3 problems"), "{err}");
+    for (line, what) in [
+        (3, "must start with http://"),
+        (11, "unknown variant `sideways`"),
+        (20, "invalid type"),
+    ] {
+        assert!(
+            err.contains(&format!("targets.yaml:{line}:")),
+            "line {line}: {err}"
+        );
+        assert!(err.contains(what), "{what}: {err}");
+    }
+    assert!(err.contains("11 |     addressing: sideways"), "{err}");
+}

@@ -64,4 +64,9 @@ fn the_readme_counts_what_cases_holds() {
     );
     assert!(readme.contains(&quoted), "README does not quote {quoted}");
     assert!(readme.contains(&format!("{total} passed, 0 failed, 0 skipped")));
+    // The example crate's run (.ci/run checks its counts against the suite).
+    assert!(
+        readme.contains(&format!("that all {total} cases ran")),
+        "README's vendor-store paragraph does not say {total}"
+    );
 }

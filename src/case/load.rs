@@ -71,7 +71,7 @@ impl LoadError {
         out
     }
 
-    fn of(path: &Path, text: &str, mut problems: Vec<Problem>) -> Option<LoadError> {
+    pub(crate) fn of(path: &Path, text: &str, mut problems: Vec<Problem>) -> Option<LoadError> {
         problems.sort_by_key(|p| p.line_col.unwrap_or((usize::MAX, 0)));
         problems.dedup();
         let mut it = problems.into_iter();
@@ -438,7 +438,7 @@ fn documents<'t>(text: &'t str) -> Vec<(usize, &'t str)> {
 }
 
 /// Every line indented with a tab (YAML indents with spaces only).
-fn tabs(text: &str) -> Vec<Problem> {
+pub(crate) fn tabs(text: &str) -> Vec<Problem> {
     text.lines()
         .enumerate()
         .filter_map(|(i, l)| {
@@ -455,7 +455,7 @@ fn tabs(text: &str) -> Vec<Problem> {
 }
 
 /// Every key given twice in one mapping, at the second one's line.
-fn duplicate_keys(text: &str) -> Vec<Problem> {
+pub(crate) fn duplicate_keys(text: &str) -> Vec<Problem> {
     #[derive(Default)]
     struct Walk {
         /// Per open collection: the keys seen (a mapping), and whether the

@@ -8,9 +8,10 @@
 
 pub mod builtin;
 mod load;
+pub(crate) mod problems;
 pub mod vendor;
 
-pub use load::{case_id, discover, load_file, load_str, CaseFile, LoadError, LoadedCase};
+pub use load::{case_id, discover, load_file, load_str, CaseFile, LoadError, LoadedCase, Problem};
 pub use vendor::{load_records, load_vendor, Divergence, Identity, VendorFile, VendorRecords};
 
 use std::collections::BTreeSet;

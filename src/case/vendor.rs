@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Expect, LoadError};
+use super::{Expect, LoadError, Problem};
 
 /// One vendor's file.
 /// A vendor file, `cases/vendors/<vendor>.yaml`: how one vendor differs
@@ -138,32 +138,35 @@ pub fn load_vendor(
 
 /// Load a vendor's records: divergences and identity, merged along `base:`.
 pub fn load_records(cases_root: &Path, vendor: &str) -> Result<VendorRecords, LoadError> {
-    let mut chain = Vec::new();
-    let mut next = Some(vendor.to_string());
-    while let Some(name) = next {
-        if chain.iter().any(|f: &VendorFile| f.vendor == name) || chain.len() > 8 {
-            return Err(LoadError::plain(
-                &vendor_path(cases_root, &name),
-                format!("vendor files form a cycle through {name:?}"),
-            ));
-        }
-        let path = vendor_path(cases_root, &name);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| LoadError::plain(&path, format!("cannot read the vendor file: {e}")))?;
-        let file: VendorFile = serde_norway::from_str(&text).map_err(|e| LoadError {
-            path: path.clone(),
-            line_col: e.location().map(|l| (l.line(), l.column())),
-            message: e.to_string(),
-            text: Some(text.as_str().into()),
-            ..LoadError::default()
-        })?;
-        if file.vendor != name {
+    let path = vendor_path(cases_root, vendor);
+    load_chain(cases_root, path, Some(vendor))
+}
+
+/// Load the vendor file at `path` (anywhere: a vendor's own repository),
+/// and its `base:` chain from the suite's `vendors/` folder, merged.
+pub fn load_records_file(cases_root: &Path, path: &Path) -> Result<VendorRecords, LoadError> {
+    load_chain(cases_root, path.to_path_buf(), None)
+}
+
+fn load_chain(
+    cases_root: &Path,
+    first: PathBuf,
+    first_name: Option<&str>,
+) -> Result<VendorRecords, LoadError> {
+    let mut chain: Vec<VendorFile> = Vec::new();
+    let mut next = Some((first, first_name.map(str::to_string)));
+    while let Some((path, name)) = next {
+        let file = read_vendor_file(cases_root, &path, name.as_deref())?;
+        if chain.iter().any(|f| f.vendor == file.vendor) || chain.len() > 8 {
             return Err(LoadError::plain(
                 &path,
-                format!("`vendor: {}` in the file named {name}.yaml", file.vendor),
+                format!("vendor files form a cycle through {:?}", file.vendor),
             ));
         }
-        next = file.base.clone();
+        next = file
+            .base
+            .clone()
+            .map(|b| (vendor_path(cases_root, &b), Some(b)));
         chain.push(file);
     }
     let mut merged: BTreeMap<String, Divergence> = BTreeMap::new();
@@ -198,4 +201,221 @@ pub fn load_records(cases_root: &Path, vendor: &str) -> Result<VendorRecords, Lo
         divergences: merged,
         identity,
     })
+}
+
+/// Read one vendor file, with every problem it has (see
+/// [`parse_vendor`]).
+fn read_vendor_file(
+    cases_root: &Path,
+    path: &Path,
+    name: Option<&str>,
+) -> Result<VendorFile, LoadError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| LoadError::plain(path, format!("cannot read the vendor file: {e}")))?;
+    parse_vendor(cases_root, path, &text, name)
+}
+
+/// A vendor file's text, with every problem it has, each at its line: YAML
+/// and type errors (unknown fields, wrong types: one per divergence entry
+/// and per top-level field), `vendor:` other than the file's name (`name`,
+/// when read by name), a case id the suite under `cases_root` does not
+/// have, a glob (`identity.headers`, `matching:`) that does not compile, a
+/// step numbered 0, a `base:` with no file.
+pub fn parse_vendor(
+    cases_root: &Path,
+    path: &Path,
+    text: &str,
+    name: Option<&str>,
+) -> Result<VendorFile, LoadError> {
+    let known: Vec<String> = super::discover(&[cases_root.to_path_buf()])
+        .unwrap_or_default()
+        .iter()
+        .map(|f| super::case_id(f))
+        .collect();
+    super::problems::load_yaml(
+        path,
+        text,
+        &[&["divergences"]],
+        |file: &VendorFile, marks| {
+            let mut out = Vec::new();
+            let mut problem = |line_col, message: String| out.push(Problem { line_col, message });
+            if let Some(name) = name {
+                if file.vendor != name {
+                    problem(
+                        marks.value(&["vendor"]),
+                        format!("`vendor: {}` in the file named {name}.yaml", file.vendor),
+                    );
+                }
+            }
+            if let Some(base) = &file.base {
+                if !vendor_path(cases_root, base).exists() {
+                    problem(
+                        marks.value(&["base"]),
+                        format!(
+                            "`base: {base}`: there is no {}",
+                            vendor_path(cases_root, base).display()
+                        ),
+                    );
+                }
+            }
+            let glob_problem = |pattern: &str| {
+                glob::Pattern::new(pattern)
+                    .err()
+                    .map(|e| format!("the glob {pattern:?} is not valid: {e}"))
+            };
+            for (h, pattern) in &file.identity.headers {
+                if let Some(m) = glob_problem(pattern) {
+                    problem(marks.value(&["identity", "headers", h]), m);
+                }
+            }
+            for (id, d) in &file.divergences {
+                let exists = |base: &String| id == base || id.starts_with(&format!("{base}::"));
+                if !known.is_empty() && !known.iter().any(exists) {
+                    let mut near: Vec<(f64, &String)> = known
+                        .iter()
+                        .map(|k| (strsim::jaro_winkler(id, k), k))
+                        .filter(|(s, _)| *s > 0.8)
+                        .collect();
+                    near.sort_by(|a, b| b.0.total_cmp(&a.0));
+                    let hint = near
+                        .first()
+                        .map(|(_, k)| format!("; did you mean {k}?"))
+                        .unwrap_or_default();
+                    problem(
+                        marks.key(&["divergences", id]),
+                        format!("`{id}`: no case of the suite has this id{hint}"),
+                    );
+                }
+                for (n, e) in &d.steps {
+                    let step = n.to_string();
+                    if *n == 0 {
+                        problem(
+                            marks.key(&["divergences", id, "steps", &step]),
+                            "steps are numbered from 1".into(),
+                        );
+                    }
+                    for (h, patterns) in &e.matching.0 {
+                        for (i, pattern) in patterns.iter().enumerate() {
+                            if let Some(m) = glob_problem(pattern) {
+                                let index = i.to_string();
+                                let at = marks
+                                    .value(&[
+                                        "divergences",
+                                        id,
+                                        "steps",
+                                        &step,
+                                        "matching",
+                                        h,
+                                        &index,
+                                    ])
+                                    .or_else(|| {
+                                        marks.value(&[
+                                            "divergences",
+                                            id,
+                                            "steps",
+                                            &step,
+                                            "matching",
+                                            h,
+                                        ])
+                                    });
+                                problem(at, m);
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("cases")
+    }
+
+    #[test]
+    fn every_problem_of_a_vendor_file_is_reported_at_its_line() {
+        let text = "vendor: acme
+observed: acme 1.0
+identity:
+  headers:
+    Server: 'acme/[1'
+divergences:
+  preflight/origin-nul:
+    reason: a typo in the id
+  preflight/origin-null:
+    reason: an unknown field
+    stesp: {}
+  preflight/max-age-zero:
+    reason: a bad type
+    skip: maybe
+  preflight/missing-origin:
+    reason: this one is right
+    error: refused
+";
+        let err = parse_vendor(&root(), Path::new("acme.yaml"), text, Some("acme"))
+            .expect_err("four problems");
+        let problems = err.problems();
+        let shown = err.to_string();
+        assert_eq!(problems.len(), 4, "{shown}");
+        let at: Vec<Option<usize>> = problems.iter().map(|p| p.line_col.map(|l| l.0)).collect();
+        assert_eq!(at, vec![Some(5), Some(7), Some(11), Some(14)], "{shown}");
+        assert!(
+            problems[0]
+                .message
+                .contains("the glob \"acme/[1\" is not valid"),
+            "{shown}"
+        );
+        assert!(
+            problems[1]
+                .message
+                .contains("no case of the suite has this id; did you mean preflight/origin-null?"),
+            "{shown}"
+        );
+        assert!(
+            problems[2].message.contains("unknown field `stesp`"),
+            "{shown}"
+        );
+        assert!(problems[3].message.contains("invalid type"), "{shown}");
+        assert!(shown.starts_with("acme.yaml: 4 problems\n"), "{shown}");
+        assert!(shown.contains("--> acme.yaml:7:3"), "{shown}");
+        assert!(
+            shown.contains("7 |   preflight/origin-nul:\n  |   ^"),
+            "{shown}"
+        );
+        assert!(shown.contains("--> acme.yaml:14:"), "{shown}");
+    }
+
+    #[test]
+    fn a_vendor_file_outside_the_suite_loads_with_its_base() {
+        let dir = std::env::temp_dir().join(format!("coscors-vendor-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("vendor.yaml");
+        std::fs::write(
+            &path,
+            "vendor: acme\nobserved: acme 1.0\nbase: s3\ndivergences:\n  preflight/origin-null:\n    reason: acme's own\n    skip: true\n",
+        )
+        .expect("write");
+        let r = load_records_file(&root(), &path).expect("loads");
+        let s3 = load_records(&root(), "s3").expect("s3 loads");
+        assert!(r.divergences["preflight/origin-null"].skip);
+        // Everything s3.yaml records applies too.
+        assert!(s3.divergences.keys().all(|k| r.divergences.contains_key(k)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_suite_s_vendor_files_have_no_problem() {
+        for entry in std::fs::read_dir(root().join("vendors")).expect("vendors/") {
+            let path = entry.expect("entry").path();
+            let name = path.file_stem().and_then(|s| s.to_str()).expect("name");
+            if let Err(e) = load_records(&root(), name) {
+                panic!("{e}");
+            }
+        }
+    }
 }

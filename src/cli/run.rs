@@ -2,7 +2,7 @@
 //! what it prints (a line per case as it ends, failures with their diffs,
 //! per-target counts and scores, the grades, the closing line).
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -236,11 +236,20 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         eprintln!("coscors: no case matched (exit {})", exit::NO_MATCH);
         return Ok(exit::code(exit::NO_MATCH));
     }
-    let specs = args
+    let specs = match args
         .target
         .iter()
         .map(|t| TargetSpec::resolve(t, args.targets.as_deref()))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()
+    {
+        Ok(s) => s,
+        // An unknown target or a targets file that does not load (every
+        // problem of it shown).
+        Err(e) => {
+            eprintln!("{e:#}");
+            return Ok(exit::code(exit::USAGE));
+        }
+    };
     execute(&specs, &opts, &args)
 }
 
@@ -375,6 +384,12 @@ fn case_json(o: &CaseOutcome) -> serde_json::Value {
 fn execute(specs: &[TargetSpec], opts: &SuiteOptions, args: &RunArgs) -> Result<ExitCode> {
     let rt = super::common::runtime()?;
     let (format, verbose) = (args.format, args.verbose);
+    let bar = progress_bar(
+        format,
+        std::io::stderr().is_terminal(),
+        std::env::var_os("TERM").is_some_and(|t| t == "dumb"),
+        anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never,
+    );
     let results = rt.block_on(async {
         let mut set = tokio::task::JoinSet::new();
         for (i, spec) in specs.iter().cloned().enumerate() {
@@ -382,17 +397,32 @@ fn execute(specs: &[TargetSpec], opts: &SuiteOptions, args: &RunArgs) -> Result<
             if specs.len() > 1 {
                 o.out_dir = o.out_dir.join(coscors::report::sanitize(&spec.name));
             }
+            let bar = bar.clone();
             set.spawn(async move {
-                let r = suite::run(&spec, &o, |_, _, c| {
+                let r = suite::run(&spec, &o, |done, total, c| {
                     // One write per case, so lines of targets running at
                     // once never interleave.
                     let text = match format {
                         Format::Human => case_line(c, verbose),
                         Format::Json => format!("{}\n", case_json(c)),
                     };
-                    let mut out = anstream::stdout().lock();
-                    let _ = out.write_all(text.as_bytes());
-                    let _ = out.flush();
+                    let write = || {
+                        let mut out = anstream::stdout().lock();
+                        let _ = out.write_all(text.as_bytes());
+                        let _ = out.flush();
+                    };
+                    match &bar {
+                        // The line above the bar, the bar drawn again below.
+                        Some(b) => {
+                            if done == 1 {
+                                b.inc_length(total as u64);
+                            }
+                            b.suspend(write);
+                            b.inc(1);
+                            b.set_message(format!("{} {}", c.target, c.id));
+                        }
+                        None => write(),
+                    }
                 })
                 .await;
                 (i, spec, o, r)
@@ -405,6 +435,9 @@ fn execute(specs: &[TargetSpec], opts: &SuiteOptions, args: &RunArgs) -> Result<
         all.sort_by_key(|(i, ..)| *i);
         anyhow::Ok(all)
     })?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
     // In JSON mode stdout holds only JSON: the human account goes to stderr.
     let mut human: Box<dyn std::io::Write> = match format {
         Format::Human => Box::new(anstream::stdout()),
@@ -468,6 +501,34 @@ fn execute(specs: &[TargetSpec], opts: &SuiteOptions, args: &RunArgs) -> Result<
     } else {
         exit::FAILED
     }))
+}
+
+/// A progress bar on stderr, only where someone watches it: human output,
+/// stderr a terminal that is not `TERM=dumb`. Elsewhere (CI logs, pipes)
+/// there is none and the per-case lines are all there is; they are printed
+/// either way. Coloured unless colour is off (`NO_COLOR`, as anstream
+/// decides).
+fn progress_bar(
+    format: Format,
+    stderr_terminal: bool,
+    dumb: bool,
+    colour: bool,
+) -> Option<indicatif::ProgressBar> {
+    if format != Format::Human || !stderr_terminal || dumb {
+        return None;
+    }
+    let template = if colour {
+        "{elapsed:>4} [{bar:30.green/dim}] {pos}/{len} {wide_msg}"
+    } else {
+        "{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}"
+    };
+    let style = indicatif::ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    let bar =
+        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr())
+            .with_style(style);
+    Some(bar)
 }
 
 /// What the closing line counts: *fails* as failed, *not run* as skipped,
@@ -585,4 +646,21 @@ fn print_target(
 
 fn percent(conforming: usize, of: usize) -> f64 {
     coscors::report::Score { conforming, of }.percent()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_progress_bar_only_on_a_terminal_for_people() {
+        // Off a terminal (CI logs, pipes), with JSON, or on a dumb
+        // terminal: no bar, the per-case lines alone.
+        assert!(progress_bar(Format::Human, false, false, true).is_none());
+        assert!(progress_bar(Format::Json, true, false, true).is_none());
+        assert!(progress_bar(Format::Human, true, true, true).is_none());
+        // On a terminal, coloured or not (NO_COLOR).
+        assert!(progress_bar(Format::Human, true, false, true).is_some());
+        assert!(progress_bar(Format::Human, true, false, false).is_some());
+    }
 }

@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{Context as _, Result};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::case::{LoadError, Problem};
 use crate::model::Profile;
 
 /// How requests are signed.
@@ -151,14 +152,37 @@ pub fn targets_path(explicit: Option<&Path>) -> Option<PathBuf> {
     local.exists().then_some(local)
 }
 
-/// Read a targets file.
+/// Read a targets file, with every problem it has, each shown with its
+/// line and a caret (one per target entry and per top-level field: unknown
+/// fields, wrong types; an endpoint that is not `http(s)://host[:port]`; a
+/// `max_rps` below zero).
 pub fn load(path: &Path) -> Result<BTreeMap<String, TargetEntry>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading targets file {}", path.display()))?;
-    let file: TargetsFile = serde_norway::from_str(&text).map_err(|e| match e.location() {
-        Some(l) => anyhow!("{}:{}:{}: {e}", path.display(), l.line(), l.column()),
-        None => anyhow!("{}: {e}", path.display()),
-    })?;
+    parse(path, &text).map_err(anyhow::Error::new)
+}
+
+/// A targets file's text (see [`load`]).
+pub fn parse(path: &Path, text: &str) -> Result<BTreeMap<String, TargetEntry>, LoadError> {
+    let file: TargetsFile =
+        crate::case::problems::load_yaml(path, text, &[&["targets"]], |f: &TargetsFile, marks| {
+            let mut out = Vec::new();
+            for (name, e) in &f.targets {
+                if let Err(err) = super::parse_url(&e.endpoint) {
+                    out.push(Problem {
+                        line_col: marks.value(&["targets", name, "endpoint"]),
+                        message: format!("target {name}: {err}"),
+                    });
+                }
+                if e.max_rps.is_some_and(|r| r < 0.0) {
+                    out.push(Problem {
+                        line_col: marks.value(&["targets", name, "max_rps"]),
+                        message: format!("target {name}: max_rps cannot be below zero"),
+                    });
+                }
+            }
+            out
+        })?;
     Ok(file.targets)
 }
 
@@ -176,5 +200,56 @@ mod tests {
         let bad = good.replace("    vendor: moto\n", "    vendr: moto\n");
         let e = serde_norway::from_str::<TargetsFile>(&bad).expect_err("unknown field");
         assert_eq!(e.location().map(|l| l.line()), Some(8));
+    }
+
+    #[test]
+    fn every_problem_of_a_targets_file_is_reported_at_its_line() {
+        let text = "targets:
+  a:
+    endpoint: ftp://example.com
+    bucket: b
+    addressing: path
+    signer: none
+    profile: s3
+  b:
+    endpoint: http://127.0.0.1:1
+    bucket: b
+    addressing: sideways
+    signer: none
+    profile: s3
+  c:
+    endpoint: http://127.0.0.1:1
+    bucket: b
+    addressing: path
+    signer: none
+    profile: s3
+    vendr: moto
+";
+        let err = parse(Path::new("targets.yaml"), text).expect_err("three problems");
+        let problems = err.problems();
+        let found: Vec<(Option<(usize, usize)>, &str)> = problems
+            .iter()
+            .map(|p| (p.line_col, p.message.as_str()))
+            .collect();
+        assert_eq!(problems.len(), 3, "{err}");
+        assert_eq!(found[0].0, Some((3, 15)), "{err}");
+        assert!(found[0].1.contains("must start with http://"), "{err}");
+        assert_eq!(found[1].0.map(|l| l.0), Some(11), "{err}");
+        assert!(found[1].1.contains("unknown variant `sideways`"), "{err}");
+        assert_eq!(found[2].0.map(|l| l.0), Some(20), "{err}");
+        assert!(found[2].1.contains("unknown field `vendr`"), "{err}");
+        let shown = err.to_string();
+        assert!(shown.starts_with("targets.yaml: 3 problems\n"), "{shown}");
+        assert!(shown.contains("--> targets.yaml:20:5"), "{shown}");
+        assert!(
+            shown.contains("20 |     vendr: moto\n   |     ^"),
+            "{shown}"
+        );
+        // A good file still loads.
+        let good = text
+            .replace("ftp://", "http://")
+            .replace("sideways", "path")
+            .replace("    vendr: moto\n", "");
+        assert_eq!(parse(Path::new("t.yaml"), &good).expect("loads").len(), 3);
     }
 }

@@ -184,7 +184,7 @@ impl TargetSpec {
     }
 }
 
-fn parse_url(url: &str) -> Result<Endpoint> {
+pub(crate) fn parse_url(url: &str) -> Result<Endpoint> {
     let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
         (true, r)
     } else if let Some(r) = url.strip_prefix("http://") {
