@@ -478,6 +478,33 @@ impl FromStr for Profile {
     }
 }
 
+/// Profiles are named in targets files as they are on the command line
+/// (`cos`, `s3`).
+impl<'de> serde::Deserialize<'de> for Profile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for Profile {
+    fn schema_name() -> String {
+        "Profile".into()
+    }
+
+    fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        schemars::schema::SchemaObject {
+            enum_values: Some(Profile::ALL.iter().map(|p| p.name().into()).collect()),
+            metadata: Some(Box::new(schemars::schema::Metadata {
+                description: Some("Whose documented behaviour applies: `cos` or `s3`.".into()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
