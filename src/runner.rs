@@ -223,15 +223,12 @@ impl TargetRecords {
         if !divergences {
             vendor.divergences.retain(|_, d| d.skip);
         }
-        let s3 = if spec.profile == Profile::S3 {
-            let path = case::vendor::vendor_path(cases_root, "s3");
-            if path.exists() {
-                Some(case::load_vendor(cases_root, "s3")?)
-            } else {
-                Some(BTreeMap::new())
+        let s3 = match spec.profile.vendor_file() {
+            Some(name) if case::vendor::vendor_path(cases_root, name).exists() => {
+                Some(case::load_vendor(cases_root, name)?)
             }
-        } else {
-            None
+            Some(_) => Some(BTreeMap::new()),
+            None => None,
         };
         Ok(TargetRecords { vendor, s3 })
     }

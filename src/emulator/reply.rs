@@ -106,16 +106,12 @@ impl Reply {
         let mut h = self.headers;
         h.insert(CONTENT_LENGTH, HeaderValue::from(len));
         h.insert(DATE, cached_date());
-        let (server, id_header, trace_header) = match profile {
-            Profile::Cos => ("tencent-cos", "x-cos-request-id", "x-cos-trace-id"),
-            Profile::S3 => ("AmazonS3", "x-amz-request-id", "x-amz-id-2"),
-        };
-        h.insert(SERVER, HeaderValue::from_static(server));
+        h.insert(SERVER, HeaderValue::from_static(profile.server()));
         if let Ok(v) = HeaderValue::from_str(request_id) {
-            h.insert(HeaderName::from_static(id_header), v);
+            h.insert(HeaderName::from_static(profile.request_id_header()), v);
         }
         if let Some(t) = self.trace_id {
-            h.insert(HeaderName::from_static(trace_header), t);
+            h.insert(HeaderName::from_static(profile.trace_header()), t);
         }
         *resp.headers_mut() = h;
         resp
@@ -175,10 +171,7 @@ pub fn error(
         reply.trace_id = HeaderValue::from_str(trace_id).ok();
         return reply;
     }
-    let trace_tag = match profile {
-        Profile::Cos => "TraceId",
-        Profile::S3 => "HostId",
-    };
+    let trace_tag = profile.trace_element();
     let pretty = profile.indents_xml();
     let (indent, close) = if pretty {
         ("\n\t", "\n</Error>")

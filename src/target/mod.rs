@@ -71,7 +71,7 @@ impl TargetSpec {
             region: emulator::DEFAULT_REGION.to_string(),
             addressing,
             profile,
-            vendor: (profile == Profile::S3).then(|| "s3".to_string()),
+            vendor: profile.vendor_file().map(str::to_string),
             signer: SignerKind::None,
             credential_env: None,
             create_bucket: false,
@@ -101,10 +101,10 @@ impl TargetSpec {
                     name: name.to_string(),
                     endpoint,
                     bucket: e.bucket.clone(),
-                    region: e.region.clone().unwrap_or_else(|| match e.profile {
-                        Profile::Cos => emulator::DEFAULT_REGION.to_string(),
-                        Profile::S3 => "us-east-1".to_string(),
-                    }),
+                    region: e
+                        .region
+                        .clone()
+                        .unwrap_or_else(|| e.profile.default_region().to_string()),
                     addressing: e.addressing,
                     profile: e.profile,
                     vendor: e.vendor.clone(),
