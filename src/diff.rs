@@ -13,17 +13,8 @@ use quick_xml::Reader;
 use similar::{ChangeTag, TextDiff};
 
 use crate::case::{Expect, Normalisation};
-use crate::model::{self, CorsConfiguration};
+use crate::model::{self, headers, CorsConfiguration};
 use crate::target::Observed;
-
-/// Headers whose value is a comma-separated list of tokens.
-const LIST_HEADERS: [&str; 5] = [
-    "access-control-allow-methods",
-    "access-control-allow-headers",
-    "access-control-expose-headers",
-    "vary",
-    "allow",
-];
 
 /// Headers whose value changes from request to request.
 pub const VOLATILE_HEADERS: [&str; 7] = [
@@ -114,7 +105,7 @@ pub fn same_value(name: &str, a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    if !LIST_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+    if !headers::is_list_header(name) {
         return false;
     }
     let (mut x, mut y) = (items(a, true), items(b, true));
@@ -126,11 +117,9 @@ pub fn same_value(name: &str, a: &str, b: &str) -> bool {
     x == y
 }
 
-/// Split a list header into items, trimming spaces if allowed.
+/// A list header's items as written ([`headers::list_items`]), owned.
 fn items(v: &str, trim: bool) -> Vec<String> {
-    v.split(',')
-        .map(|s| if trim { s.trim() } else { s }.to_string())
-        .collect()
+    headers::list_items(v, trim).map(str::to_string).collect()
 }
 
 /// Compare one step's expectation with what was observed.
@@ -223,7 +212,7 @@ fn compare_header(
         c.check(what, want.into(), got, true);
         return;
     }
-    if LIST_HEADERS.contains(&lname.as_str()) {
+    if headers::is_list_header(&lname) {
         let trim = on(exact, Normalisation::ListSpace);
         let (mut w, mut g) = (items(want, trim), items(&got, trim));
         if w == g {

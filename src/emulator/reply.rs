@@ -145,14 +145,15 @@ fn cached_date() -> HeaderValue {
 
 /// The header name constant for a name [`CorsHeaders::for_each`] gives.
 fn cors_header_name(name: &'static str) -> HeaderName {
+    use crate::model::headers;
     use hyper::header::*;
     match name {
-        "Access-Control-Allow-Credentials" => ACCESS_CONTROL_ALLOW_CREDENTIALS,
-        "Access-Control-Allow-Headers" => ACCESS_CONTROL_ALLOW_HEADERS,
-        "Access-Control-Allow-Methods" => ACCESS_CONTROL_ALLOW_METHODS,
-        "Access-Control-Allow-Origin" => ACCESS_CONTROL_ALLOW_ORIGIN,
-        "Access-Control-Expose-Headers" => ACCESS_CONTROL_EXPOSE_HEADERS,
-        "Access-Control-Max-Age" => ACCESS_CONTROL_MAX_AGE,
+        headers::ALLOW_CREDENTIALS => ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        headers::ALLOW_HEADERS => ACCESS_CONTROL_ALLOW_HEADERS,
+        headers::ALLOW_METHODS => ACCESS_CONTROL_ALLOW_METHODS,
+        headers::ALLOW_ORIGIN => ACCESS_CONTROL_ALLOW_ORIGIN,
+        headers::EXPOSE_HEADERS => ACCESS_CONTROL_EXPOSE_HEADERS,
+        headers::MAX_AGE => ACCESS_CONTROL_MAX_AGE,
         _ => VARY,
     }
 }

@@ -14,8 +14,8 @@ use crate::emulator::{self, Emulator, EmulatorConfig};
 use std::borrow::Cow;
 
 use crate::model::{
-    self, content_md5_of, xml, ApiError, CorsConfiguration, CorsHeaders, ErrorCode, Preflight,
-    PreflightOutcome, Profile, Text, MAX_BODY_BYTES,
+    self, content_md5_of, headers, xml, ApiError, CorsConfiguration, CorsHeaders, ErrorCode,
+    Preflight, PreflightOutcome, Profile, Text, MAX_BODY_BYTES,
 };
 use crate::safety::{self, Saved};
 use crate::target::{Observed, Session, Shared, TargetSpec};
@@ -29,13 +29,13 @@ pub const OBJECT: &str = "/fuzz/object";
 
 /// The CORS response headers compared.
 pub const CORS_HEADERS: [&str; 7] = [
-    "Access-Control-Allow-Origin",
-    "Access-Control-Allow-Credentials",
-    "Access-Control-Allow-Methods",
-    "Access-Control-Allow-Headers",
-    "Access-Control-Expose-Headers",
-    "Access-Control-Max-Age",
-    "Vary",
+    headers::ALLOW_ORIGIN,
+    headers::ALLOW_CREDENTIALS,
+    headers::ALLOW_METHODS,
+    headers::ALLOW_HEADERS,
+    headers::EXPOSE_HEADERS,
+    headers::MAX_AGE,
+    headers::VARY,
 ];
 
 /// One request as it goes on the wire (relative to the bucket). Built once
@@ -68,7 +68,7 @@ impl WireStep {
     /// The request's Access-Control-Request-Headers (the first), to
     /// recognise an echo.
     pub fn requested(&self) -> Option<&str> {
-        self.first("Access-Control-Request-Headers")
+        self.first(headers::REQUEST_HEADERS)
     }
 
     fn first(&self, name: &str) -> Option<&str> {
@@ -121,12 +121,10 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
                     s.headers.push(("Origin", o.clone()));
                 }
                 for m in method {
-                    s.headers
-                        .push(("Access-Control-Request-Method", Cow::Borrowed(*m)));
+                    s.headers.push((headers::REQUEST_METHOD, Cow::Borrowed(*m)));
                 }
                 for h in headers {
-                    s.headers
-                        .push(("Access-Control-Request-Headers", h.clone()));
+                    s.headers.push((headers::REQUEST_HEADERS, h.clone()));
                 }
                 s
             }
@@ -543,8 +541,8 @@ fn model_step<'i>(
         "preflight" => {
             let (o, m, h) = (
                 header(s, "Origin"),
-                header(s, "Access-Control-Request-Method"),
-                header(s, "Access-Control-Request-Headers"),
+                header(s, headers::REQUEST_METHOD),
+                header(s, headers::REQUEST_HEADERS),
             );
             let q = Preflight {
                 origin: o.as_deref(),
