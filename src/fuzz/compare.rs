@@ -3,7 +3,7 @@
 //! value (not the value itself), so that one cause found a thousand times
 //! counts once.
 
-use super::exec::{Answer, WireStep};
+use super::exec::{Answer, StepKind, WireStep};
 use crate::model::headers;
 
 /// One difference between the two answers to a step.
@@ -102,7 +102,7 @@ pub fn all_differences(steps: &[WireStep], a: &[Answer], b: &[Answer]) -> Vec<(u
         .zip(a.iter().zip(b))
         .enumerate()
         // Equal answers (nearly all of them) have no differences.
-        .filter(|(_, (s, (x, y)))| s.kind != "setup-reset" && x != y)
+        .filter(|(_, (s, (x, y)))| s.kind != StepKind::SetupReset && x != y)
         .flat_map(|(i, (s, (x, y)))| differences(s, x, y).into_iter().map(move |d| (i, d)))
         .collect()
 }
