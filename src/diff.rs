@@ -13,17 +13,8 @@ use quick_xml::Reader;
 use similar::{ChangeTag, TextDiff};
 
 use crate::case::{Expect, Normalisation};
-use crate::model::{self, CorsConfiguration};
+use crate::model::{self, headers, CorsConfiguration};
 use crate::target::Observed;
-
-/// Headers whose value is a comma-separated list of tokens.
-const LIST_HEADERS: [&str; 5] = [
-    "access-control-allow-methods",
-    "access-control-allow-headers",
-    "access-control-expose-headers",
-    "vary",
-    "allow",
-];
 
 /// Headers whose value changes from request to request.
 pub const VOLATILE_HEADERS: [&str; 7] = [
@@ -39,11 +30,47 @@ pub const VOLATILE_HEADERS: [&str; 7] = [
 /// Elements of an XML error body whose value changes per request.
 const VOLATILE_ELEMENTS: [&str; 3] = ["RequestId", "TraceId", "HostId"];
 
+/// What a line of a comparison checks. Shown as `status`, `header NAME`,
+/// `header name NAME`, `absent NAME`, `error body`, `error ELEMENT`, `cors`, `body`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Checked {
+    Status,
+    /// A header's value (or pattern), by the name the case spells.
+    Header(String),
+    /// A header name's spelling (`exact: [header-name-case]`).
+    HeaderName(String),
+    /// That a header is absent.
+    Absent(String),
+    /// That the body is an error document at all.
+    ErrorBody,
+    /// An element of the error document.
+    Error(String),
+    /// The `?cors` configuration read back.
+    Cors,
+    /// The body, byte for byte.
+    Body,
+}
+
+impl std::fmt::Display for Checked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Checked::Status => f.write_str("status"),
+            Checked::Header(n) => write!(f, "header {n}"),
+            Checked::HeaderName(n) => write!(f, "header name {n}"),
+            Checked::Absent(n) => write!(f, "absent {n}"),
+            Checked::ErrorBody => f.write_str("error body"),
+            Checked::Error(n) => write!(f, "error {n}"),
+            Checked::Cors => f.write_str("cors"),
+            Checked::Body => f.write_str("body"),
+        }
+    }
+}
+
 /// One expectation that was not met.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
-    /// What was checked (`status`, `header Access-Control-Allow-Origin`, ...).
-    pub what: String,
+    /// What was checked.
+    pub what: Checked,
     pub expected: String,
     pub observed: String,
 }
@@ -64,7 +91,7 @@ impl Comparison {
         self.mismatches.is_empty()
     }
 
-    fn check(&mut self, what: String, expected: String, observed: String, ok: bool) {
+    fn check(&mut self, what: Checked, expected: String, observed: String, ok: bool) {
         self.expected_lines.push(format!("{what}: {expected}"));
         if ok {
             self.observed_lines.push(format!("{what}: {expected}"));
@@ -114,7 +141,7 @@ pub fn same_value(name: &str, a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    if !LIST_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+    if !headers::is_list_header(name) {
         return false;
     }
     let (mut x, mut y) = (items(a, true), items(b, true));
@@ -126,11 +153,9 @@ pub fn same_value(name: &str, a: &str, b: &str) -> bool {
     x == y
 }
 
-/// Split a list header into items, trimming spaces if allowed.
+/// A list header's items as written ([`headers::list_items`]), owned.
 fn items(v: &str, trim: bool) -> Vec<String> {
-    v.split(',')
-        .map(|s| if trim { s.trim() } else { s }.to_string())
-        .collect()
+    headers::list_items(v, trim).map(str::to_string).collect()
 }
 
 /// Compare one step's expectation with what was observed.
@@ -141,7 +166,7 @@ pub fn compare(
 ) -> Comparison {
     let mut c = Comparison::default();
     c.check(
-        "status".into(),
+        Checked::Status,
         expect.status.to_string(),
         observed.status.to_string(),
         expect.status == observed.status,
@@ -161,7 +186,7 @@ pub fn compare(
             .map(|(n, v)| format!("{n}: {v}"))
             .collect();
         c.check(
-            format!("absent {name}"),
+            Checked::Absent(name.clone()),
             "(absent)".into(),
             found.join(" | "),
             found.is_empty(),
@@ -175,7 +200,7 @@ pub fn compare(
     }
     if let Some(body) = &expect.body {
         let got = String::from_utf8_lossy(&observed.body);
-        c.check("body".into(), body.clone(), got.to_string(), *body == got);
+        c.check(Checked::Body, body.clone(), got.to_string(), *body == got);
     }
     c
 }
@@ -188,7 +213,7 @@ fn compare_header(
     exact: &BTreeSet<Normalisation>,
 ) {
     let lname = name.to_ascii_lowercase();
-    let what = format!("header {name}");
+    let what = Checked::Header(name.to_string());
     let found: Vec<(&str, &str)> = observed.all(name).collect();
     let Some(&(got_name, _)) = found.first() else {
         c.check(what, want.into(), "(absent)".into(), false);
@@ -204,7 +229,7 @@ fn compare_header(
             ));
         } else {
             c.check(
-                format!("header name {name}"),
+                Checked::HeaderName(name.to_string()),
                 name.into(),
                 got_name.into(),
                 false,
@@ -223,7 +248,7 @@ fn compare_header(
         c.check(what, want.into(), got, true);
         return;
     }
-    if LIST_HEADERS.contains(&lname.as_str()) {
+    if headers::is_list_header(&lname) {
         let trim = on(exact, Normalisation::ListSpace);
         let (mut w, mut g) = (items(want, trim), items(&got, trim));
         if w == g {
@@ -254,7 +279,7 @@ fn compare_header(
 /// names compare case-insensitively here: a pattern is for values that
 /// carry a version, not for the name's spelling.
 fn compare_pattern(c: &mut Comparison, name: &str, pattern: &str, observed: &Observed) {
-    let what = format!("header {name}");
+    let what = Checked::Header(name.to_string());
     let want = format!("(matching) {pattern}");
     let got = observed
         .all(name)
@@ -333,7 +358,7 @@ fn compare_error(
     let Some(fields) = parse_error_body(&observed.body) else {
         let body = String::from_utf8_lossy(&observed.body);
         c.check(
-            "error body".into(),
+            Checked::ErrorBody,
             format!("<Error><Code>{}</Code>...", err.code),
             format!("{body:?}"),
             false,
@@ -344,7 +369,7 @@ fn compare_error(
     let one = |c: &mut Comparison, name: &str, want: &str| {
         let got = field(name);
         c.check(
-            format!("error {name}"),
+            Checked::Error(name.to_string()),
             want.to_string(),
             got.unwrap_or("(absent)").to_string(),
             got == Some(want),
@@ -363,7 +388,7 @@ fn compare_error(
     for name in &err.absent_elements {
         let got = field(name);
         c.check(
-            format!("error {name}"),
+            Checked::Error(name.to_string()),
             "(absent)".into(),
             got.unwrap_or("(absent)").to_string(),
             got.is_none(),
@@ -380,7 +405,7 @@ fn compare_error(
             ));
         }
         c.check(
-            format!("error {name}"),
+            Checked::Error(name.to_string()),
             "(present)".into(),
             got.unwrap_or("(absent or empty)").to_string(),
             got.is_some(),
@@ -408,14 +433,14 @@ fn compare_cors(c: &mut Comparison, want: &CorsConfiguration, observed: &Observe
             }
             if !ok {
                 c.mismatches.push(Mismatch {
-                    what: "cors".into(),
+                    what: Checked::Cors,
                     expected: want_text,
                     observed: got_text,
                 });
             }
         }
         Err(e) => c.check(
-            "cors".into(),
+            Checked::Cors,
             want_text.replace('\n', " "),
             format!("(not a CORS configuration: {e})"),
             false,
@@ -493,7 +518,8 @@ mod tests {
         ]);
         let c = compare(&e, &o, &BTreeSet::new());
         assert_eq!(c.mismatches.len(), 1);
-        assert_eq!(c.mismatches[0].what, "absent Vary");
+        assert_eq!(c.mismatches[0].what, Checked::Absent("Vary".into()));
+        assert_eq!(c.mismatches[0].what.to_string(), "absent Vary");
         let r = c.render();
         assert!(r.contains("-absent Vary: (absent)"), "{r}");
         assert!(r.contains("+absent Vary: vary: Origin"), "{r}");
@@ -521,6 +547,6 @@ mod tests {
         });
         let c = compare(&e, &o, &BTreeSet::new());
         assert_eq!(c.mismatches.len(), 1, "{:?}", c.mismatches);
-        assert_eq!(c.mismatches[0].what, "error TraceId");
+        assert_eq!(c.mismatches[0].what, Checked::Error("TraceId".into()));
     }
 }

@@ -15,11 +15,14 @@ pub mod emulator;
 pub mod fuzz;
 #[cfg(feature = "harness")]
 pub mod harness;
-pub mod model;
 pub mod record;
 pub mod report;
 pub mod runner;
 pub mod safety;
-pub mod sign;
 pub mod suite;
 pub mod target;
+
+/// The pure core, in its own crate (`crates/coscors-model`) so that the
+/// compiler keeps it free of I/O; its paths stay `coscors::model::...` and
+/// `coscors::sign::...`.
+pub use coscors_model::{model, sign};

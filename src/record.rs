@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::case::{Divergence, Expect, ExpectError, Headers, Identity, LoadedCase};
-use crate::diff::{self, Comparison};
+use crate::diff::{self, Checked, Comparison};
 use crate::model::xml;
 use crate::runner::{CaseOutcome, Verdict};
 use crate::target::Observed;
@@ -19,7 +19,7 @@ use crate::target::Observed;
 /// comparison found no difference, the original's wording is kept (so that
 /// recordings stay stable across runs and targets).
 pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparison) -> Expect {
-    let differs = |what: &str| cmp.mismatches.iter().any(|m| m.what == what);
+    let differs = |what: Checked| cmp.mismatches.iter().any(|m| m.what == what);
     let mut e = Expect {
         status: observed.status,
         ..Default::default()
@@ -35,7 +35,7 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
     for name in names {
         let values: Vec<String> = observed.all(&name).map(|(_, v)| v.to_string()).collect();
         let expected = original.headers.0.iter().find(|(n, _)| *n == name);
-        if let (Some((_, v)), false) = (expected, differs(&format!("header {name}"))) {
+        if let (Some((_, v)), false) = (expected, differs(Checked::Header(name.clone()))) {
             present.push((name, v.clone()));
         } else if values.is_empty() {
             absent.push(name);
@@ -49,7 +49,7 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
     e.absent = absent;
     // Patterns (identity headers) stay patterns while they hold.
     for (name, patterns) in &original.matching.0 {
-        if !differs(&format!("header {name}")) {
+        if !differs(Checked::Header(name.clone())) {
             e.matching.0.push((name.clone(), patterns.clone()));
         } else {
             let values: Vec<String> = observed.all(name).map(|(_, v)| v.to_string()).collect();
@@ -64,7 +64,7 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
         if let Some(fields) = diff::parse_error_body(&observed.body) {
             let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
             let want = original.error.clone().unwrap_or_default();
-            let keep = |what: &str, w: &Option<String>, n: &str| match w {
+            let keep = |what: Checked, w: &Option<String>, n: &str| match w {
                 Some(v) if !differs(what) => Some(v.clone()),
                 Some(_) => get(n),
                 None => None,
@@ -94,8 +94,12 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
                 .collect();
             e.error = Some(ExpectError {
                 code: get("Code").unwrap_or_default(),
-                message: keep("error Message", &want.message, "Message"),
-                resource: keep("error Resource", &want.resource, "Resource"),
+                message: keep(Checked::Error("Message".into()), &want.message, "Message"),
+                resource: keep(
+                    Checked::Error("Resource".into()),
+                    &want.resource,
+                    "Resource",
+                ),
                 present: want
                     .present
                     .iter()
@@ -167,16 +171,6 @@ pub fn doc_path_resource(observed: &str, bucket: &str, documented: &str) -> Opti
         .then(|| format!("{doc}/{encoded_key}"))
 }
 
-/// The stable part of a run error: up to a body or a target-specific tail.
-fn stable_error(e: &str) -> String {
-    let e = e.split(" (body:").next().unwrap_or(e);
-    // `METHOD /path on target NAME: cause` -> `cause`
-    match e.rsplit_once(": ") {
-        Some((head, cause)) if head.contains(" on target ") => cause.to_string(),
-        _ => e.to_string(),
-    }
-}
-
 /// Keep the error messages a person pinned in the vendor file before
 /// (`prior`) where the new recording pins none for the same step and code:
 /// a case that does not check COS's message records none of its own, and
@@ -212,7 +206,7 @@ pub fn divergence_of(
             reason: reason.to_string(),
             link: None,
             steps: BTreeMap::new(),
-            error: Some(stable_error(e)),
+            error: Some(e.stable.clone()),
             skip: false,
         }),
         _ => {
@@ -610,7 +604,7 @@ impl VendorRecording<'_> {
                 .iter()
                 .flat_map(|s| s.comparison.mismatches.first())
                 .next()
-                .map(|m| m.what.clone())
+                .map(|m| m.what.to_string())
                 .unwrap_or_else(|| "error".into());
             let prior: Option<&Divergence> = old.divergences.get(&o.id);
             let reason = prior

@@ -33,9 +33,61 @@ pub enum Verdict {
     Fails,
     /// The case could not be run (setup failed, the target did not answer):
     /// a failure too.
-    Error(String),
+    Error(CaseError),
     /// Not sent to the target, for the vendor file's reason.
     NotRun(String),
+}
+
+/// Why a case could not run: the whole account, and the part of it that
+/// stays the same from run to run (what a vendor file records).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseError {
+    /// Every context and cause (`{:#}`), a refused setup's body included.
+    pub message: String,
+    /// A refused setup's request and status (no body); else the cause under
+    /// the failing request (without `METHOD /path on target NAME`, which
+    /// holds the run's key prefix and the target's name); else the message.
+    pub stable: String,
+}
+
+impl CaseError {
+    pub fn of(e: &anyhow::Error) -> CaseError {
+        let stable = if let Some(s) = e.downcast_ref::<SetupRefused>() {
+            s.stable()
+        } else if e.downcast_ref::<crate::target::RequestFailed>().is_some() {
+            e.root_cause().to_string()
+        } else {
+            format!("{e:#}")
+        };
+        CaseError {
+            message: format!("{e:#}"),
+            stable,
+        }
+    }
+}
+
+impl std::fmt::Display for CaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A setup request (PUT or DELETE `?cors`) the target answered with an
+/// error status.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("setup: {request} answered {status} (body: {body})")]
+pub struct SetupRefused {
+    /// `PUT ?cors` or `DELETE ?cors`.
+    pub request: &'static str,
+    pub status: u16,
+    pub body: String,
+}
+
+impl SetupRefused {
+    /// Without the body (it holds request ids).
+    pub fn stable(&self) -> String {
+        format!("setup: {} answered {}", self.request, self.status)
+    }
 }
 
 impl Verdict {
@@ -223,15 +275,12 @@ impl TargetRecords {
         if !divergences {
             vendor.divergences.retain(|_, d| d.skip);
         }
-        let s3 = if spec.profile == Profile::S3 {
-            let path = case::vendor::vendor_path(cases_root, "s3");
-            if path.exists() {
-                Some(case::load_vendor(cases_root, "s3")?)
-            } else {
-                Some(BTreeMap::new())
+        let s3 = match spec.profile.vendor_file() {
+            Some(name) if case::vendor::vendor_path(cases_root, name).exists() => {
+                Some(case::load_vendor(cases_root, name)?)
             }
-        } else {
-            None
+            Some(_) => Some(BTreeMap::new()),
+            None => None,
         };
         Ok(TargetRecords { vendor, s3 })
     }
@@ -316,7 +365,7 @@ pub async fn run_case(
             outcome.as_cos = Some(false);
             Verdict::DivergesAsRecorded(d.map(|d| d.reason.clone()).unwrap_or_default())
         }
-        (Err(e), _) => Verdict::Error(format!("{e:#}")),
+        (Err(e), _) => Verdict::Error(CaseError::of(&e)),
         (Ok(()), d) => {
             outcome.as_cos = Some(as_cos);
             match d {
@@ -362,12 +411,14 @@ async fn setup(session: &Session, case: &LoadedCase) -> Result<()> {
                 .send("DELETE", "/", Some("cors"), &[], Vec::new())
                 .await
                 .context("setup: DELETE ?cors")?;
-            anyhow::ensure!(
-                o.status / 100 == 2,
-                "setup: DELETE ?cors answered {} (body: {})",
-                o.status,
-                String::from_utf8_lossy(&o.body)
-            );
+            if o.status / 100 != 2 {
+                return Err(SetupRefused {
+                    request: "DELETE ?cors",
+                    status: o.status,
+                    body: String::from_utf8_lossy(&o.body).into_owned(),
+                }
+                .into());
+            }
         }
         CorsSetup::Config(cfg) => {
             // The body every vendor accepts: COS's own GET format.
@@ -380,12 +431,14 @@ async fn setup(session: &Session, case: &LoadedCase) -> Result<()> {
                 .send("PUT", "/", Some("cors"), &headers, body)
                 .await
                 .context("setup: PUT ?cors")?;
-            anyhow::ensure!(
-                o.status / 100 == 2,
-                "setup: PUT ?cors answered {} (body: {})",
-                o.status,
-                String::from_utf8_lossy(&o.body)
-            );
+            if o.status / 100 != 2 {
+                return Err(SetupRefused {
+                    request: "PUT ?cors",
+                    status: o.status,
+                    body: String::from_utf8_lossy(&o.body).into_owned(),
+                }
+                .into());
+            }
         }
     }
     let method = match &case.case.bucket.cors {
@@ -536,5 +589,48 @@ fn follow_error_length(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod case_error_tests {
+    use super::{CaseError, SetupRefused};
+    use crate::target::RequestFailed;
+
+    #[test]
+    fn a_refused_setup_is_recorded_without_its_body() {
+        let e = anyhow::Error::from(SetupRefused {
+            request: "PUT ?cors",
+            status: 400,
+            body: "<Error><RequestId>abc</RequestId></Error>".into(),
+        });
+        let c = CaseError::of(&e);
+        assert_eq!(c.stable, "setup: PUT ?cors answered 400");
+        assert!(c
+            .message
+            .ends_with("(body: <Error><RequestId>abc</RequestId></Error>)"));
+    }
+
+    #[test]
+    fn a_failed_request_is_recorded_by_its_cause() {
+        let e = anyhow::anyhow!("connection refused")
+            .context(RequestFailed {
+                method: "PUT".into(),
+                target: "/coscors-1/key".into(),
+                name: "moto".into(),
+            })
+            .context("setup: PUT ?cors");
+        let c = CaseError::of(&e);
+        assert_eq!(c.stable, "connection refused");
+        assert_eq!(
+            c.message,
+            "setup: PUT ?cors: PUT /coscors-1/key on target moto: connection refused"
+        );
+    }
+
+    #[test]
+    fn any_other_error_is_recorded_whole() {
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(CaseError::of(&e).stable, "outer: inner");
     }
 }

@@ -27,7 +27,7 @@ fn finds_shrinks_and_reproduces_the_profile_differences() {
         "--out",
         out.to_str().unwrap_or_default(),
     ]);
-    // The documented cos/s3 differences (src/model/profile.rs).
+    // The documented cos/s3 differences (crates/coscors-model/src/model/profile.rs).
     for sig in [
         "preflight: status 403 vs 400",
         "preflight: error code AccessForbidden vs BadRequest",

@@ -4,7 +4,7 @@
 //! is not public; the property tests in `model::glob` compare it.)
 #![no_main]
 
-use coscors::model::wildcard_match;
+use coscors_model::model::wildcard_match;
 use libfuzzer_sys::fuzz_target;
 
 fn reference(pattern: &str, text: &str) -> bool {

@@ -6,7 +6,7 @@
 #![no_main]
 
 use arbitrary::Unstructured;
-use coscors::fuzz::exec::{run_in_process, run_model, steps, wire_form};
+use coscors::fuzz::exec::{run_in_process, run_model, steps, wire_form, StepKind};
 use coscors::fuzz::gen::FuzzInput;
 use coscors::model::Profile;
 use libfuzzer_sys::fuzz_target;
@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
         let mut model = Vec::new();
         run_model(profile, &input, &steps, &mut model);
         for (s, a) in steps.iter().zip(&model) {
-            if s.kind == "preflight" && a.status == 200 {
+            if s.kind == StepKind::Preflight && a.status == 200 {
                 assert!(a.header("Access-Control-Allow-Origin").is_some(), "allowed without Allow-Origin: {a:?}");
             }
             if a.header("Access-Control-Allow-Origin") == Some("*") {
@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
         }
         if input.config.is_none() {
             for (s, a) in steps.iter().zip(&model).take(3) {
-                if s.kind == "preflight" {
+                if s.kind == StepKind::Preflight {
                     assert_ne!(a.status, 200, "a preflight allowed with no configuration");
                 }
             }

@@ -3,7 +3,7 @@
 //! validating a PUT never panics.
 #![no_main]
 
-use coscors::model::{validate_put, xml, Profile};
+use coscors_model::model::{validate_put, xml, Profile};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -372,7 +372,7 @@ fn case_json(o: &CaseOutcome) -> serde_json::Value {
         "as_cos": o.as_cos,
         "as_s3": o.as_s3,
         "reason": o.vendor_reason,
-        "error": match &o.verdict { Verdict::Error(e) => Some(e.as_str()), _ => None },
+        "error": match &o.verdict { Verdict::Error(e) => Some(e.message.as_str()), _ => None },
         "duration_ms": o.duration.as_secs_f64() * 1000.0,
         "file": o.path.display().to_string(),
         "source": o.source,

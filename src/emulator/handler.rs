@@ -163,7 +163,7 @@ fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>, unread: Option<&Unread>) -> Result
     // `None`: no such bucket; `Some(cors)`: the bucket's configuration.
     let cors = ctx.emu.store.cors(bucket);
     if let Some(h) = header(req.headers, &ACCESS_CONTROL_REQUEST_HEADERS) {
-        let items = h.split(',').filter(|i| !i.trim().is_empty()).count();
+        let items = crate::model::headers::split_list(&h).count();
         if items > MAX_REQUESTED_HEADERS {
             return Err(ApiError::new(
                 ErrorCode::InvalidRequest,

@@ -109,7 +109,7 @@ impl Default for Limits {
 /// The bucket of COS's documentation examples (seed 003).
 pub const DEFAULT_BUCKET: &str = "examplebucket-1250000000";
 /// The region of COS's documentation examples (seed 003).
-pub const DEFAULT_REGION: &str = "ap-beijing";
+pub const DEFAULT_REGION: &str = Profile::Cos.default_region();
 
 /// A running emulator's shared state.
 #[derive(Debug)]

@@ -106,16 +106,12 @@ impl Reply {
         let mut h = self.headers;
         h.insert(CONTENT_LENGTH, HeaderValue::from(len));
         h.insert(DATE, cached_date());
-        let (server, id_header, trace_header) = match profile {
-            Profile::Cos => ("tencent-cos", "x-cos-request-id", "x-cos-trace-id"),
-            Profile::S3 => ("AmazonS3", "x-amz-request-id", "x-amz-id-2"),
-        };
-        h.insert(SERVER, HeaderValue::from_static(server));
+        h.insert(SERVER, HeaderValue::from_static(profile.server()));
         if let Ok(v) = HeaderValue::from_str(request_id) {
-            h.insert(HeaderName::from_static(id_header), v);
+            h.insert(HeaderName::from_static(profile.request_id_header()), v);
         }
         if let Some(t) = self.trace_id {
-            h.insert(HeaderName::from_static(trace_header), t);
+            h.insert(HeaderName::from_static(profile.trace_header()), t);
         }
         *resp.headers_mut() = h;
         resp
@@ -149,14 +145,15 @@ fn cached_date() -> HeaderValue {
 
 /// The header name constant for a name [`CorsHeaders::for_each`] gives.
 fn cors_header_name(name: &'static str) -> HeaderName {
+    use crate::model::headers;
     use hyper::header::*;
     match name {
-        "Access-Control-Allow-Credentials" => ACCESS_CONTROL_ALLOW_CREDENTIALS,
-        "Access-Control-Allow-Headers" => ACCESS_CONTROL_ALLOW_HEADERS,
-        "Access-Control-Allow-Methods" => ACCESS_CONTROL_ALLOW_METHODS,
-        "Access-Control-Allow-Origin" => ACCESS_CONTROL_ALLOW_ORIGIN,
-        "Access-Control-Expose-Headers" => ACCESS_CONTROL_EXPOSE_HEADERS,
-        "Access-Control-Max-Age" => ACCESS_CONTROL_MAX_AGE,
+        headers::ALLOW_CREDENTIALS => ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        headers::ALLOW_HEADERS => ACCESS_CONTROL_ALLOW_HEADERS,
+        headers::ALLOW_METHODS => ACCESS_CONTROL_ALLOW_METHODS,
+        headers::ALLOW_ORIGIN => ACCESS_CONTROL_ALLOW_ORIGIN,
+        headers::EXPOSE_HEADERS => ACCESS_CONTROL_EXPOSE_HEADERS,
+        headers::MAX_AGE => ACCESS_CONTROL_MAX_AGE,
         _ => VARY,
     }
 }
@@ -175,10 +172,7 @@ pub fn error(
         reply.trace_id = HeaderValue::from_str(trace_id).ok();
         return reply;
     }
-    let trace_tag = match profile {
-        Profile::Cos => "TraceId",
-        Profile::S3 => "HostId",
-    };
+    let trace_tag = profile.trace_element();
     let pretty = profile.indents_xml();
     let (indent, close) = if pretty {
         ("\n\t", "\n</Error>")

@@ -19,18 +19,18 @@ use tokio::sync::{watch, Notify, Semaphore, SemaphorePermit};
 use super::handler::{handle_with, Request, Unread, MAX_REQUEST_BODY};
 use super::reply::HttpResponse;
 use super::{auth, route, Emulator, EmulatorConfig, Limits};
-use crate::model::{ApiError, ErrorCode};
+use crate::model::{headers, ApiError, ErrorCode};
 
 /// The response header names in the case COS writes them (seed 003; the
 /// COS API pages' sample responses): `ETag`, `x-cos-request-id`, and so on.
 /// Each is listed twice so that a repeated header keeps its case too.
 const COS_HEADER_CASE: &[&str] = &[
-    "Access-Control-Allow-Credentials",
-    "Access-Control-Allow-Headers",
-    "Access-Control-Allow-Methods",
-    "Access-Control-Allow-Origin",
-    "Access-Control-Expose-Headers",
-    "Access-Control-Max-Age",
+    headers::ALLOW_CREDENTIALS,
+    headers::ALLOW_HEADERS,
+    headers::ALLOW_METHODS,
+    headers::ALLOW_ORIGIN,
+    headers::EXPOSE_HEADERS,
+    headers::MAX_AGE,
     "Connection",
     "Content-Length",
     "Content-Type",
@@ -39,7 +39,7 @@ const COS_HEADER_CASE: &[&str] = &[
     "Last-Modified",
     "Location",
     "Server",
-    "Vary",
+    headers::VARY,
     "x-cos-request-id",
     "x-cos-trace-id",
     "x-amz-request-id",

@@ -3,18 +3,17 @@
 //! value (not the value itself), so that one cause found a thousand times
 //! counts once.
 
-use super::exec::{Answer, WireStep};
+use super::exec::{Answer, StepKind, WireStep};
+use crate::model::headers;
 
 /// One difference between the two answers to a step.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Signature(pub String);
 
+/// A list's items as COS reads them ([`headers::split_list`]), sorted: to
+/// name a value's shape only (sameness is [`crate::diff::same_value`]'s).
 fn list_norm(v: &str) -> Vec<String> {
-    let mut items: Vec<String> = v
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let mut items: Vec<String> = headers::split_list(v).map(str::to_string).collect();
     items.sort();
     items
 }
@@ -30,7 +29,7 @@ fn shape(step: &WireStep, name: &str, v: Option<&str>) -> String {
     if step.origin() == Some(v) {
         return "=origin".into();
     }
-    if name == "Access-Control-Allow-Headers" {
+    if name == headers::ALLOW_HEADERS {
         if let Some(r) = step.requested() {
             if list_norm(&r.to_ascii_lowercase()) == list_norm(&v.to_ascii_lowercase()) {
                 return "=requested".into();
@@ -38,9 +37,9 @@ fn shape(step: &WireStep, name: &str, v: Option<&str>) -> String {
         }
     }
     match name {
-        "Access-Control-Allow-Credentials" => v.to_string(),
-        "Access-Control-Max-Age" => "number".into(),
-        "Vary" => list_norm(v).join(","),
+        headers::ALLOW_CREDENTIALS => v.to_string(),
+        headers::MAX_AGE => "number".into(),
+        headers::VARY => list_norm(v).join(","),
         _ => "list".into(),
     }
 }
@@ -103,7 +102,7 @@ pub fn all_differences(steps: &[WireStep], a: &[Answer], b: &[Answer]) -> Vec<(u
         .zip(a.iter().zip(b))
         .enumerate()
         // Equal answers (nearly all of them) have no differences.
-        .filter(|(_, (s, (x, y)))| s.kind != "setup-reset" && x != y)
+        .filter(|(_, (s, (x, y)))| s.kind != StepKind::SetupReset && x != y)
         .flat_map(|(i, (s, (x, y)))| differences(s, x, y).into_iter().map(move |d| (i, d)))
         .collect()
 }

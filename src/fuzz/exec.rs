@@ -14,8 +14,8 @@ use crate::emulator::{self, Emulator, EmulatorConfig};
 use std::borrow::Cow;
 
 use crate::model::{
-    self, content_md5_of, xml, ApiError, CorsConfiguration, CorsHeaders, ErrorCode, Preflight,
-    PreflightOutcome, Profile, Text, MAX_BODY_BYTES,
+    self, content_md5_of, headers, xml, ApiError, CorsConfiguration, CorsHeaders, ErrorCode,
+    Preflight, PreflightOutcome, Profile, Text, MAX_BODY_BYTES,
 };
 use crate::safety::{self, Saved};
 use crate::target::{Observed, Session, Shared, TargetSpec};
@@ -29,21 +29,64 @@ pub const OBJECT: &str = "/fuzz/object";
 
 /// The CORS response headers compared.
 pub const CORS_HEADERS: [&str; 7] = [
-    "Access-Control-Allow-Origin",
-    "Access-Control-Allow-Credentials",
-    "Access-Control-Allow-Methods",
-    "Access-Control-Allow-Headers",
-    "Access-Control-Expose-Headers",
-    "Access-Control-Max-Age",
-    "Vary",
+    headers::ALLOW_ORIGIN,
+    headers::ALLOW_CREDENTIALS,
+    headers::ALLOW_METHODS,
+    headers::ALLOW_HEADERS,
+    headers::EXPOSE_HEADERS,
+    headers::MAX_AGE,
+    headers::VARY,
 ];
+
+/// What a step of an execution is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StepKind {
+    /// the reset that starts every execution (DELETE `?cors`); its answer belongs to the previous input.
+    SetupReset,
+    /// the input's configuration, PUT `?cors` (or a DELETE without one).
+    Setup,
+    /// the object actual requests are made on.
+    SetupObject,
+    /// an OPTIONS preflight.
+    Preflight,
+    /// an actual request on the object.
+    Actual,
+    /// PUT `?cors` with a generated body.
+    PutCors,
+    /// GET `?cors`.
+    GetCors,
+    /// DELETE `?cors`.
+    DeleteCors,
+}
+
+impl StepKind {
+    /// The name in signatures and found cases' step names.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepKind::SetupReset => "setup-reset",
+            StepKind::Setup => "setup",
+            StepKind::SetupObject => "setup-object",
+            StepKind::Preflight => "preflight",
+            StepKind::Actual => "actual",
+            StepKind::PutCors => "put-cors",
+            StepKind::GetCors => "get-cors",
+            StepKind::DeleteCors => "delete-cors",
+        }
+    }
+}
+
+impl std::fmt::Display for StepKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// One request as it goes on the wire (relative to the bucket). Built once
 /// per execution and shared by both targets: names and paths come from the
 /// generator's dictionaries, and a body is shared, not copied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WireStep {
-    pub kind: &'static str,
+    pub kind: StepKind,
     pub method: &'static str,
     pub path: &'static str,
     pub query: Option<&'static str>,
@@ -68,7 +111,7 @@ impl WireStep {
     /// The request's Access-Control-Request-Headers (the first), to
     /// recognise an echo.
     pub fn requested(&self) -> Option<&str> {
-        self.first("Access-Control-Request-Headers")
+        self.first(headers::REQUEST_HEADERS)
     }
 
     fn first(&self, name: &str) -> Option<&str> {
@@ -94,11 +137,11 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
     let mut w = StepWriter { out, used: 0 };
     // Every execution starts from no configuration, whatever the previous
     // one left (a refused PUT keeps the old configuration).
-    w.step("setup-reset", "DELETE", "/", Some("cors"));
+    w.step(StepKind::SetupReset, "DELETE", "/", Some("cors"));
     if let Some(c) = &input.config {
         // The body (the configuration as XML) and its Content-MD5 are
         // written only when the step goes on the wire: see `wire_form`.
-        let s = w.step("setup", "PUT", "/", Some("cors"));
+        let s = w.step(StepKind::Setup, "PUT", "/", Some("cors"));
         s.headers
             .push(("Content-Type", Cow::Borrowed("application/xml")));
         // The bound first: it does not scan the values.
@@ -107,7 +150,7 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
             s.oversize = (len > MAX_BODY_BYTES).then_some(len);
         }
     }
-    w.step("setup-object", "PUT", OBJECT, None).body = Bytes::from_static(b"fuzz");
+    w.step(StepKind::SetupObject, "PUT", OBJECT, None).body = Bytes::from_static(b"fuzz");
     for (i, r) in input.requests.iter().enumerate() {
         let s = match r {
             FuzzRequest::Preflight {
@@ -116,22 +159,20 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
                 method,
                 headers,
             } => {
-                let s = w.step("preflight", "OPTIONS", path, None);
+                let s = w.step(StepKind::Preflight, "OPTIONS", path, None);
                 for o in origin {
                     s.headers.push(("Origin", o.clone()));
                 }
                 for m in method {
-                    s.headers
-                        .push(("Access-Control-Request-Method", Cow::Borrowed(*m)));
+                    s.headers.push((headers::REQUEST_METHOD, Cow::Borrowed(*m)));
                 }
                 for h in headers {
-                    s.headers
-                        .push(("Access-Control-Request-Headers", h.clone()));
+                    s.headers.push((headers::REQUEST_HEADERS, h.clone()));
                 }
                 s
             }
             FuzzRequest::Actual { method, origin, .. } => {
-                let s = w.step("actual", method, OBJECT, None);
+                let s = w.step(StepKind::Actual, method, OBJECT, None);
                 if *method == "PUT" {
                     s.body = Bytes::from_static(b"fuzz");
                 }
@@ -141,7 +182,7 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
                 s
             }
             FuzzRequest::PutCors { body, md5, .. } => {
-                let s = w.step("put-cors", "PUT", "/", Some("cors"));
+                let s = w.step(StepKind::PutCors, "PUT", "/", Some("cors"));
                 s.headers
                     .push(("Content-Type", Cow::Borrowed("application/xml")));
                 match md5 {
@@ -153,8 +194,8 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
                 s.body = body.clone();
                 s
             }
-            FuzzRequest::GetCors => w.step("get-cors", "GET", "/", Some("cors")),
-            FuzzRequest::DeleteCors => w.step("delete-cors", "DELETE", "/", Some("cors")),
+            FuzzRequest::GetCors => w.step(StepKind::GetCors, "GET", "/", Some("cors")),
+            FuzzRequest::DeleteCors => w.step(StepKind::DeleteCors, "DELETE", "/", Some("cors")),
         };
         s.request = Some(i);
     }
@@ -172,7 +213,7 @@ impl StepWriter<'_> {
     /// step it replaces.
     fn step(
         &mut self,
-        kind: &'static str,
+        kind: StepKind,
         method: &'static str,
         path: &'static str,
         query: Option<&'static str>,
@@ -204,7 +245,7 @@ impl StepWriter<'_> {
 /// A step as it goes on the wire: the setup's body and digest filled in.
 pub fn wire_form(input: &FuzzInput, s: &WireStep) -> WireStep {
     let mut s = s.clone();
-    if let (Some(c), "setup") = (&input.config, s.kind) {
+    if let (Some(c), StepKind::Setup) = (&input.config, s.kind) {
         s.body = Bytes::from(xml::write(c, Profile::Cos));
         s.headers
             .push(("Content-MD5", content_md5_of(&s.body).into()));
@@ -273,7 +314,7 @@ impl Answer {
         let code = diff::parse_error_body(&o.body)
             .and_then(|f| f.into_iter().find(|(k, _)| k == "Code").map(|(_, v)| v))
             .map(Cow::Owned);
-        let config = (step.kind == "get-cors" && o.status == 200)
+        let config = (step.kind == StepKind::GetCors && o.status == 200)
             .then(|| xml::parse(&o.body).ok())
             .flatten()
             .map(|c| xml::write(&c, Profile::Cos));
@@ -341,6 +382,51 @@ impl HttpTarget {
     }
 }
 
+/// The fuzz targets that run in this process, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InProcessTarget {
+    /// `model`: the model called directly, `cos` profile.
+    Model,
+    /// `model-s3`: the model, `s3` profile.
+    ModelS3,
+    /// `handler`: the emulator's request handler, `cos` profile.
+    Handler,
+    /// `handler-s3`: the handler, `s3` profile.
+    HandlerS3,
+}
+
+impl InProcessTarget {
+    pub const ALL: [InProcessTarget; 4] = [
+        InProcessTarget::Model,
+        InProcessTarget::ModelS3,
+        InProcessTarget::Handler,
+        InProcessTarget::HandlerS3,
+    ];
+
+    /// The name `--a`/`--b` gives.
+    pub fn name(self) -> &'static str {
+        match self {
+            InProcessTarget::Model => "model",
+            InProcessTarget::ModelS3 => "model-s3",
+            InProcessTarget::Handler => "handler",
+            InProcessTarget::HandlerS3 => "handler-s3",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<InProcessTarget> {
+        InProcessTarget::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    fn executor(self) -> Executor {
+        match self {
+            InProcessTarget::Model => Executor::Model(Profile::Cos),
+            InProcessTarget::ModelS3 => Executor::Model(Profile::S3),
+            InProcessTarget::Handler => Executor::InProcess(Profile::Cos),
+            InProcessTarget::HandlerS3 => Executor::InProcess(Profile::S3),
+        }
+    }
+}
+
 impl Executor {
     /// `model` and `model-s3` run in process; anything else is a target.
     pub async fn open(
@@ -349,12 +435,8 @@ impl Executor {
         out_dir: &std::path::Path,
         owned: bool,
     ) -> Result<(Executor, String)> {
-        match name {
-            "model" => return Ok((Executor::Model(Profile::Cos), name.into())),
-            "model-s3" => return Ok((Executor::Model(Profile::S3), name.into())),
-            "handler" => return Ok((Executor::InProcess(Profile::Cos), name.into())),
-            "handler-s3" => return Ok((Executor::InProcess(Profile::S3), name.into())),
-            _ => {}
+        if let Some(t) = InProcessTarget::from_name(name) {
+            return Ok((t.executor(), name.into()));
         }
         let spec: TargetSpec = TargetSpec::resolve(name, targets_file)?;
         let name = spec.name.clone();
@@ -479,7 +561,7 @@ pub fn run_model(profile: Profile, input: &FuzzInput, steps: &[WireStep], out: &
         // without an Origin. The setup's answers belong to no input (the
         // reset) or follow it (no configuration yet).
         let before = match s.kind {
-            "preflight" | "actual" | "setup" | "setup-reset" => None,
+            StepKind::Preflight | StepKind::Actual | StepKind::Setup | StepKind::SetupReset => None,
             _ => model::actual_request(
                 config.as_deref(),
                 header(s, "Origin").as_deref(),
@@ -512,7 +594,7 @@ fn model_step<'i>(
     config: &mut Option<Cow<'i, CorsConfiguration>>,
 ) -> Answer {
     match s.kind {
-        "setup" => match &input.config {
+        StepKind::Setup => match &input.config {
             Some(c) => {
                 // What PUT ?cors with the written configuration checks,
                 // without writing it: its size, then the configuration
@@ -535,16 +617,16 @@ fn model_step<'i>(
                 cors_answer(204, None)
             }
         },
-        "setup-object" => cors_answer(200, None),
-        "setup-reset" => {
+        StepKind::SetupObject => cors_answer(200, None),
+        StepKind::SetupReset => {
             *config = None;
             cors_answer(204, None)
         }
-        "preflight" => {
+        StepKind::Preflight => {
             let (o, m, h) = (
                 header(s, "Origin"),
-                header(s, "Access-Control-Request-Method"),
-                header(s, "Access-Control-Request-Headers"),
+                header(s, headers::REQUEST_METHOD),
+                header(s, headers::REQUEST_HEADERS),
             );
             let q = Preflight {
                 origin: o.as_deref(),
@@ -556,12 +638,12 @@ fn model_step<'i>(
                 PreflightOutcome::Refused(e) => error_answer(&e),
             }
         }
-        "actual" => {
+        StepKind::Actual => {
             let o = header(s, "Origin");
             let h = model::actual_request(config.as_deref(), o.as_deref(), s.method, profile);
             cors_answer(200, h)
         }
-        "put-cors" => {
+        StepKind::PutCors => {
             let md5 = header(s, "Content-MD5");
             let written_from = match s.request.and_then(|i| input.requests.get(i)) {
                 Some(FuzzRequest::PutCors {
@@ -585,14 +667,14 @@ fn model_step<'i>(
                 Err(e) => error_answer(&e),
             }
         }
-        "get-cors" => match &config {
+        StepKind::GetCors => match &config {
             Some(c) => Answer {
                 config: Some(xml::write(c, Profile::Cos)),
                 ..cors_answer(200, None)
             },
             None => error_answer(&ApiError::new(ErrorCode::NoSuchCorsConfiguration, "")),
         },
-        _ => {
+        StepKind::DeleteCors => {
             *config = None;
             cors_answer(204, None)
         }

@@ -203,11 +203,7 @@ pub fn candidates(input: &FuzzInput) -> Vec<FuzzInput> {
                     headers: Vec::new(),
                 });
                 if let Some(h) = headers.first() {
-                    let items: Vec<&str> = h
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .collect();
+                    let items: Vec<&str> = crate::model::headers::split_list(h).collect();
                     for j in 0..items.len() {
                         let mut fewer = items.clone();
                         fewer.remove(j);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 
 use super::compare::Signature;
-use super::exec::{Answer, WireStep, CORS_HEADERS};
+use super::exec::{Answer, StepKind, WireStep, CORS_HEADERS};
 use crate::case::Evidence;
 use crate::case::{
     Body, BucketSetup, Case, CorsSetup, Expect, ExpectError, Headers, Method, Path as CasePath,
@@ -73,7 +73,7 @@ fn step_of(s: &WireStep, answer: &Answer) -> Step {
     };
     // The reset's CORS headers come from the previous input's state (see
     // `compare::all_differences`): only its status is expected.
-    let cors = if s.kind == "setup-reset" {
+    let cors = if s.kind == StepKind::SetupReset {
         &[][..]
     } else {
         &answer.cors()[..]
@@ -97,7 +97,7 @@ fn step_of(s: &WireStep, answer: &Answer) -> Step {
         expect.cors = crate::model::xml::parse(c.as_bytes()).ok();
     }
     Step {
-        name: Some(s.kind.to_string()),
+        name: Some(s.kind.name().to_string()),
         request: Request {
             method: Method(s.method.to_string()),
             path: CasePath(s.path.to_string()),

@@ -228,7 +228,7 @@ impl Results {
         for o in outcomes {
             let verdict = VerdictKind::of(&o.verdict);
             let error = match &o.verdict {
-                Verdict::Error(e) => Some(e.clone()),
+                Verdict::Error(e) => Some(e.message.clone()),
                 _ => None,
             };
             let reason = o.vendor_reason.clone();

@@ -102,37 +102,12 @@ pub struct TargetEntry {
     pub key_prefix: Option<String>,
 }
 
-impl<'de> Deserialize<'de> for Profile {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
 /// A targets file: named endpoints a run can be pointed at.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TargetsFile {
     /// Target name (as `--target NAME` gives it) → the endpoint.
     targets: BTreeMap<String, TargetEntry>,
-}
-
-impl JsonSchema for Profile {
-    fn schema_name() -> String {
-        "Profile".into()
-    }
-
-    fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        schemars::schema::SchemaObject {
-            enum_values: Some(Profile::ALL.iter().map(|p| p.name().into()).collect()),
-            metadata: Some(Box::new(schemars::schema::Metadata {
-                description: Some("Whose documented behaviour applies: `cos` or `s3`.".into()),
-                ..Default::default()
-            })),
-            ..Default::default()
-        }
-        .into()
-    }
 }
 
 /// The JSON Schema of a targets file (`coscors schema --targets`).

@@ -62,6 +62,62 @@ pub struct TargetSpec {
     pub settle: Duration,
 }
 
+/// The context of an error sending a request: `METHOD /target on target
+/// NAME` (typed, so that [`crate::runner::CaseError`] finds the cause under
+/// it without reading text).
+#[derive(Debug, Clone)]
+pub struct RequestFailed {
+    pub method: String,
+    pub target: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for RequestFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} on target {}", self.method, self.target, self.name)
+    }
+}
+
+/// The targets every run knows without a targets file: a fresh embedded
+/// emulator per case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuiltIn {
+    /// `emulator`: the `cos` profile, virtual-hosted.
+    Emulator,
+    /// `emulator-s3`: the `s3` profile, path-style.
+    EmulatorS3,
+}
+
+impl BuiltIn {
+    pub const ALL: [BuiltIn; 2] = [BuiltIn::Emulator, BuiltIn::EmulatorS3];
+
+    /// The name `--target` gives.
+    pub fn name(self) -> &'static str {
+        match self {
+            BuiltIn::Emulator => "emulator",
+            BuiltIn::EmulatorS3 => "emulator-s3",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<BuiltIn> {
+        BuiltIn::ALL.into_iter().find(|b| b.name() == name)
+    }
+
+    pub fn profile(self) -> Profile {
+        match self {
+            BuiltIn::Emulator => Profile::Cos,
+            BuiltIn::EmulatorS3 => Profile::S3,
+        }
+    }
+
+    pub fn addressing(self) -> Addressing {
+        match self {
+            BuiltIn::Emulator => Addressing::VirtualHost,
+            BuiltIn::EmulatorS3 => Addressing::Path,
+        }
+    }
+}
+
 impl TargetSpec {
     fn emulator(name: &str, profile: Profile, addressing: Addressing) -> TargetSpec {
         TargetSpec {
@@ -71,7 +127,7 @@ impl TargetSpec {
             region: emulator::DEFAULT_REGION.to_string(),
             addressing,
             profile,
-            vendor: (profile == Profile::S3).then(|| "s3".to_string()),
+            vendor: profile.vendor_file().map(str::to_string),
             signer: SignerKind::None,
             credential_env: None,
             create_bucket: false,
@@ -87,10 +143,8 @@ impl TargetSpec {
     /// an `http(s)://host[:port]` URL (path-style, unsigned, profile `s3`,
     /// bucket from `COSCORS_BUCKET`).
     pub fn resolve(name: &str, targets_file: Option<&Path>) -> Result<TargetSpec> {
-        match name {
-            "emulator" => return Ok(Self::emulator(name, Profile::Cos, Addressing::VirtualHost)),
-            "emulator-s3" => return Ok(Self::emulator(name, Profile::S3, Addressing::Path)),
-            _ => {}
+        if let Some(b) = BuiltIn::from_name(name) {
+            return Ok(Self::emulator(b.name(), b.profile(), b.addressing()));
         }
         if let Some(path) = config::targets_path(targets_file) {
             let entries = config::load(&path)?;
@@ -101,10 +155,10 @@ impl TargetSpec {
                     name: name.to_string(),
                     endpoint,
                     bucket: e.bucket.clone(),
-                    region: e.region.clone().unwrap_or_else(|| match e.profile {
-                        Profile::Cos => emulator::DEFAULT_REGION.to_string(),
-                        Profile::S3 => "us-east-1".to_string(),
-                    }),
+                    region: e
+                        .region
+                        .clone()
+                        .unwrap_or_else(|| e.profile.default_region().to_string()),
                     addressing: e.addressing,
                     profile: e.profile,
                     vendor: e.vendor.clone(),
@@ -492,8 +546,12 @@ impl Session {
             headers: all,
             body,
         };
-        let observed = self.send_with_retries(&req).await.with_context(|| {
-            format!("{} {} on target {}", req.method, req.target, self.spec.name)
+        let observed = self.send_with_retries(&req).await.map_err(|e| {
+            e.context(RequestFailed {
+                method: req.method.clone(),
+                target: req.target.clone(),
+                name: self.spec.name.clone(),
+            })
         })?;
         if matches!(method, "PUT" | "POST") && path != "/" && observed.status / 100 == 2 {
             if let Ok(mut w) = self.shared.written.lock() {

@@ -307,6 +307,66 @@ impl Profile {
         out
     }
 
+    /// The `Server` header of every answer. COS: `tencent-cos` (seed 003,
+    /// every exchange; COS "Common Response Headers"). S3: `AmazonS3` (AWS
+    /// "Common Response Headers": "The name of the server that created the
+    /// response").
+    pub const fn server(self) -> &'static str {
+        match self {
+            Profile::Cos => "tencent-cos",
+            Profile::S3 => "AmazonS3",
+        }
+    }
+
+    /// The header naming the request id on every answer (seed 003; AWS
+    /// "Common Response Headers").
+    pub const fn request_id_header(self) -> &'static str {
+        match self {
+            Profile::Cos => "x-cos-request-id",
+            Profile::S3 => "x-amz-request-id",
+        }
+    }
+
+    /// The header carrying the trace id on error answers: COS's
+    /// `x-cos-trace-id` (seed 003 exchange 4), S3's `x-amz-id-2` (AWS
+    /// "Common Response Headers", the extended request id).
+    pub const fn trace_header(self) -> &'static str {
+        match self {
+            Profile::Cos => "x-cos-trace-id",
+            Profile::S3 => "x-amz-id-2",
+        }
+    }
+
+    /// The error document's element for the trace id: COS `<TraceId>`
+    /// (seed 003 exchange 4, 436/7730), S3 `<HostId>` (AWS "Error
+    /// responses").
+    pub const fn trace_element(self) -> &'static str {
+        match self {
+            Profile::Cos => "TraceId",
+            Profile::S3 => "HostId",
+        }
+    }
+
+    /// The region a target of this profile is in when nothing names one:
+    /// COS `ap-beijing` (the region of COS's documentation examples, seed
+    /// 003), S3 `us-east-1` (AWS's default region, where SigV4 signs
+    /// unnamed ones).
+    pub const fn default_region(self) -> &'static str {
+        match self {
+            Profile::Cos => "ap-beijing",
+            Profile::S3 => "us-east-1",
+        }
+    }
+
+    /// The vendor file holding this profile's own record of how it differs
+    /// from COS (`cases/vendors/s3.yaml`); none for COS, the reference.
+    pub const fn vendor_file(self) -> Option<&'static str> {
+        match self {
+            Profile::Cos => None,
+            Profile::S3 => Some("s3"),
+        }
+    }
+
     /// The prologue of XML documents this vendor writes.
     pub fn xml_prologue(self) -> &'static str {
         match self {
@@ -475,6 +535,33 @@ impl FromStr for Profile {
             "s3" => Ok(Profile::S3),
             other => Err(UnknownProfile(other.to_string())),
         }
+    }
+}
+
+/// Profiles are named in targets files as they are on the command line
+/// (`cos`, `s3`).
+impl<'de> serde::Deserialize<'de> for Profile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for Profile {
+    fn schema_name() -> String {
+        "Profile".into()
+    }
+
+    fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        schemars::schema::SchemaObject {
+            enum_values: Some(Profile::ALL.iter().map(|p| p.name().into()).collect()),
+            metadata: Some(Box::new(schemars::schema::Metadata {
+                description: Some("Whose documented behaviour applies: `cos` or `s3`.".into()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
     }
 }
 

@@ -12,6 +12,7 @@ mod config;
 mod error;
 mod eval;
 mod glob;
+pub mod headers;
 mod profile;
 mod validate;
 pub mod xml;

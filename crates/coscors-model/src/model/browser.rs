@@ -144,18 +144,13 @@ impl AnswerHeaders for [(String, String)] {
 }
 
 fn list(v: Option<String>) -> Vec<String> {
-    v.map(|v| {
-        v.split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect()
-    })
-    .unwrap_or_default()
+    v.map(|v| super::headers::split_list(&v).map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 /// The CORS check of a response (preflight or actual).
 pub fn cors_check(origin: &str, credentials: Credentials, answer: &[(String, String)]) -> bool {
-    let Some(allow_origin) = answer.header("access-control-allow-origin") else {
+    let Some(allow_origin) = answer.header(super::headers::ALLOW_ORIGIN) else {
         return false;
     };
     let include = credentials == Credentials::Include;
@@ -165,7 +160,7 @@ pub fn cors_check(origin: &str, credentials: Credentials, answer: &[(String, Str
     if allow_origin != origin {
         return false;
     }
-    !include || answer.header("access-control-allow-credentials").as_deref() == Some("true")
+    !include || answer.header(super::headers::ALLOW_CREDENTIALS).as_deref() == Some("true")
 }
 
 /// Does a preflight answer let the actual request go?
@@ -181,7 +176,7 @@ pub fn preflight_allows(
         return false;
     }
     let include = credentials == Credentials::Include;
-    let methods = list(answer.header("access-control-allow-methods"));
+    let methods = list(answer.header(super::headers::ALLOW_METHODS));
     // Methods compare byte for byte.
     if !methods.iter().any(|m| m == method)
         && !is_safelisted_method(method)
@@ -189,7 +184,7 @@ pub fn preflight_allows(
     {
         return false;
     }
-    let allowed: Vec<String> = list(answer.header("access-control-allow-headers"))
+    let allowed: Vec<String> = list(answer.header(super::headers::ALLOW_HEADERS))
         .into_iter()
         .map(|h| h.to_ascii_lowercase())
         .collect();
@@ -215,7 +210,7 @@ pub fn readable_headers(credentials: Credentials, answer: &[(String, String)]) -
         "last-modified",
         "pragma",
     ];
-    let exposed: Vec<String> = list(answer.header("access-control-expose-headers"))
+    let exposed: Vec<String> = list(answer.header(super::headers::EXPOSE_HEADERS))
         .into_iter()
         .map(|h| h.to_ascii_lowercase())
         .collect();

@@ -19,6 +19,7 @@ use std::borrow::Cow;
 use super::config::{CorsConfiguration, CorsRule};
 use super::error::{ApiError, ErrorCode};
 use super::glob::{wildcard_match, wildcard_match_ignore_ascii_case};
+use super::headers;
 use super::profile::Profile;
 
 /// The refusal message, verbatim from seed 003 exchange 4, typos included.
@@ -64,25 +65,25 @@ impl CorsHeaders {
     pub fn for_each(&self, mut f: impl FnMut(&'static str, &str)) {
         let mut age = itoa_buf();
         if self.allow_credentials {
-            f("Access-Control-Allow-Credentials", "true");
+            f(headers::ALLOW_CREDENTIALS, "true");
         }
         if let Some(h) = &self.allow_headers {
-            f("Access-Control-Allow-Headers", h);
+            f(headers::ALLOW_HEADERS, h);
         }
         if let Some(m) = &self.allow_methods {
-            f("Access-Control-Allow-Methods", m);
+            f(headers::ALLOW_METHODS, m);
         }
         if let Some(o) = &self.allow_origin {
-            f("Access-Control-Allow-Origin", o);
+            f(headers::ALLOW_ORIGIN, o);
         }
         if let Some(e) = &self.expose_headers {
-            f("Access-Control-Expose-Headers", e);
+            f(headers::EXPOSE_HEADERS, e);
         }
         if let Some(a) = self.max_age {
-            f("Access-Control-Max-Age", fmt_u64(&mut age, a));
+            f(headers::MAX_AGE, fmt_u64(&mut age, a));
         }
         if let Some(v) = self.vary {
-            f("Vary", v);
+            f(headers::VARY, v);
         }
     }
 
@@ -93,31 +94,19 @@ impl CorsHeaders {
         let mut age = itoa_buf();
         [
             (
-                "Access-Control-Allow-Credentials",
+                headers::ALLOW_CREDENTIALS,
                 self.allow_credentials.then_some(Cow::Borrowed("true")),
             ),
+            (headers::ALLOW_HEADERS, self.allow_headers.map(Cow::Owned)),
+            (headers::ALLOW_METHODS, self.allow_methods.map(Cow::Owned)),
+            (headers::ALLOW_ORIGIN, self.allow_origin.map(Cow::Owned)),
+            (headers::EXPOSE_HEADERS, self.expose_headers.map(Cow::Owned)),
             (
-                "Access-Control-Allow-Headers",
-                self.allow_headers.map(Cow::Owned),
-            ),
-            (
-                "Access-Control-Allow-Methods",
-                self.allow_methods.map(Cow::Owned),
-            ),
-            (
-                "Access-Control-Allow-Origin",
-                self.allow_origin.map(Cow::Owned),
-            ),
-            (
-                "Access-Control-Expose-Headers",
-                self.expose_headers.map(Cow::Owned),
-            ),
-            (
-                "Access-Control-Max-Age",
+                headers::MAX_AGE,
                 self.max_age
                     .map(|a| Cow::Owned(fmt_u64(&mut age, a).to_string())),
             ),
-            ("Vary", self.vary.map(Cow::Borrowed)),
+            (headers::VARY, self.vary.map(Cow::Borrowed)),
         ]
     }
 
@@ -191,12 +180,7 @@ pub fn preflight(
     // header) request nothing.
     let requested: Vec<&str> = req
         .request_headers
-        .map(|h| {
-            h.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
+        .map(|h| headers::split_list(h).collect())
         .unwrap_or_default();
 
     // First matching rule wins: "会从第一条开始逐条匹配，以最早匹配上的规则为准"
@@ -283,13 +267,8 @@ pub fn actual_request_with(
     let (method, requested) = match preflight_headers {
         (m, h) if profile.reads_preflight_headers_on_actual_requests() => (
             m.unwrap_or(method),
-            h.map(|h| {
-                h.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
+            h.map(|h| headers::split_list(h).collect())
+                .unwrap_or_default(),
         ),
         _ => (method, Vec::new()),
     };
