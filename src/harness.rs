@@ -233,6 +233,7 @@ impl Harness {
             Err(_) => {
                 return Run {
                     conclusion: libtest_mimic::run(&args, trials),
+                    verdicts: Vec::new(),
                     exit_code: None,
                 }
             }
@@ -256,6 +257,7 @@ impl Harness {
                             num_ignored: 0,
                             num_measured: 0,
                         },
+                        verdicts: Vec::new(),
                         exit_code: Some(2),
                     };
                 }
@@ -282,6 +284,10 @@ impl Harness {
         }
         Run {
             conclusion,
+            verdicts: seen
+                .iter()
+                .map(|s| (s.id.clone(), s.verdict.word()))
+                .collect(),
             exit_code,
         }
     }
@@ -393,6 +399,7 @@ impl Harness {
                     .map_err(|e| Failed::from(format!("{e:#}")))?;
             }
             tally.lock().unwrap_or_else(|p| p.into_inner()).push(Seen {
+                id: c.id.clone(),
                 verdict: outcome.verdict.clone(),
                 as_cos: outcome.as_cos == Some(true),
                 as_s3: outcome.as_s3 == Some(true),
@@ -416,6 +423,10 @@ impl Harness {
 #[derive(Debug)]
 pub struct Run {
     pub conclusion: Conclusion,
+    /// Each case run: its id and its verdict's word (`conforms`,
+    /// `diverges as recorded`, `fails`, `not run`, `divergence fixed`), in
+    /// the order they ended.
+    pub verdicts: Vec<(String, &'static str)>,
     exit_code: Option<u8>,
 }
 
@@ -447,6 +458,7 @@ struct Ready {
 
 /// A case's verdict, for the closing line.
 struct Seen {
+    id: String,
     verdict: Verdict,
     as_cos: bool,
     as_s3: bool,
@@ -656,16 +668,19 @@ mod tests {
         let spec = TargetSpec::resolve("emulator-s3", None).expect("built in");
         let seen = vec![
             Seen {
+                id: "a".into(),
                 verdict: Verdict::Conforms,
                 as_cos: true,
                 as_s3: true,
             },
             Seen {
+                id: "b".into(),
                 verdict: Verdict::DivergesAsRecorded("r".into()),
                 as_cos: false,
                 as_s3: true,
             },
             Seen {
+                id: "c".into(),
                 verdict: Verdict::NotRun("r".into()),
                 as_cos: false,
                 as_s3: false,

@@ -183,6 +183,7 @@ fn load_chain(
                 Some(m) => {
                     m.reason = format!("{} (over: {})", d.reason, m.reason);
                     m.link = d.link.or(m.link.take());
+                    m.skip |= d.skip;
                     if d.error.is_some() {
                         m.error = d.error;
                         m.steps.clear();
