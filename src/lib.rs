@@ -13,10 +13,12 @@ pub mod corpus;
 pub mod diff;
 pub mod emulator;
 pub mod fuzz;
+pub mod http;
 pub mod record;
 pub mod report;
 pub mod runner;
 pub mod safety;
+pub mod signal;
 pub mod suite;
 pub mod target;
 

@@ -582,10 +582,10 @@ impl Session {
             .filter(|s| !s.is_empty())
             .map(|p| match p.split_once('=') {
                 Some((k, v)) => (
-                    emulator::route::percent_decode(k),
-                    emulator::route::percent_decode(v),
+                    crate::http::percent_decode(k),
+                    crate::http::percent_decode(v),
                 ),
-                None => (emulator::route::percent_decode(p), String::new()),
+                None => (crate::http::percent_decode(p), String::new()),
             })
             .collect();
         match self.spec.signer {
@@ -600,7 +600,7 @@ impl Session {
                     .cloned()
                     .collect();
                 let key_time = format!("{};{}", now.saturating_sub(60), now + 3600);
-                let path = emulator::route::percent_decode(wire_path);
+                let path = crate::http::percent_decode(wire_path);
                 let sig =
                     sign::cos::sign(&creds.secret, &key_time, method, &path, &params, &signed);
                 headers.push((

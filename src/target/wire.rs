@@ -26,32 +26,7 @@ pub struct WireRequest {
     pub body: Vec<u8>,
 }
 
-/// What came back.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Observed {
-    pub status: u16,
-    /// Headers in the order received, names in the case received.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Observed {
-    /// All values of a header, names compared case-insensitively.
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-    }
-
-    /// The first value of a header.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
+pub use crate::http::Observed;
 
 /// The largest response the client reads.
 const MAX_RESPONSE: usize = 64 * 1024 * 1024;
