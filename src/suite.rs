@@ -233,7 +233,7 @@ pub async fn run(
     let control = Session::open(spec, &shared).await?;
     if spec.create_bucket {
         // 409 (it exists) is fine.
-        let _ = control.send("PUT", "/", None, &[], Vec::new()).await;
+        let _ = control.ensure_bucket().await;
     }
     let saved = safety::save(&control, &opts.out_dir, opts.owned).await?;
     let run_all = async {
