@@ -15,10 +15,12 @@ pub mod emulator;
 pub mod fuzz;
 #[cfg(feature = "harness")]
 pub mod harness;
+pub mod http;
 pub mod record;
 pub mod report;
 pub mod runner;
 pub mod safety;
+pub mod signal;
 pub mod suite;
 pub mod target;
 

@@ -164,7 +164,7 @@ pub fn doc_path_resource(observed: &str, bucket: &str, documented: &str) -> Opti
     }
     // The key percent-encoded (Garage): the prefix has no escapes, so it is
     // as long in `rest` as in its decoded form; the key stays as observed.
-    let decoded = crate::emulator::route::percent_decode(rest);
+    let decoded = crate::http::percent_decode(rest);
     let tail = decoded.strip_suffix(key)?;
     let encoded_key = rest.get(tail.len()..)?;
     (tail.starts_with('/') && tail.ends_with('/') && rest.starts_with(tail))

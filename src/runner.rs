@@ -407,10 +407,7 @@ struct StepResult {
 async fn setup(session: &Session, case: &LoadedCase) -> Result<()> {
     match &case.case.bucket.cors {
         CorsSetup::None => {
-            let o = session
-                .send("DELETE", "/", Some("cors"), &[], Vec::new())
-                .await
-                .context("setup: DELETE ?cors")?;
+            let o = session.delete_cors().await.context("setup: DELETE ?cors")?;
             if o.status / 100 != 2 {
                 return Err(SetupRefused {
                     request: "DELETE ?cors",
@@ -423,14 +420,7 @@ async fn setup(session: &Session, case: &LoadedCase) -> Result<()> {
         CorsSetup::Config(cfg) => {
             // The body every vendor accepts: COS's own GET format.
             let body = xml::write(cfg, Profile::Cos).into_bytes();
-            let headers = vec![
-                ("Content-Type".to_string(), "application/xml".to_string()),
-                ("Content-MD5".to_string(), content_md5_of(&body)),
-            ];
-            let o = session
-                .send("PUT", "/", Some("cors"), &headers, body)
-                .await
-                .context("setup: PUT ?cors")?;
+            let o = session.put_cors(body).await.context("setup: PUT ?cors")?;
             if o.status / 100 != 2 {
                 return Err(SetupRefused {
                     request: "PUT ?cors",

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context as _, Result};
 
-use crate::model::{content_md5_of, xml};
+use crate::model::xml;
 use crate::target::Session;
 
 /// A bucket's CORS configuration as it was before the run.
@@ -25,9 +25,7 @@ pub enum Saved {
 /// `out_dir/saved-cors.xml` (or `saved-cors.none`). Refuses when it cannot be
 /// read, unless `owned`.
 pub async fn save(session: &Session, out_dir: &Path, owned: bool) -> Result<Saved> {
-    let o = session
-        .send("GET", "/", Some("cors"), &[], Vec::new())
-        .await;
+    let o = session.get_cors().await;
     let saved = match &o {
         Ok(o) if o.status == 200 && xml::parse(&o.body).is_ok() => Saved::Config(o.body.clone()),
         Ok(o) if o.status == 404 => Saved::NoConfig,
@@ -64,22 +62,14 @@ pub async fn restore(session: &Session, saved: &Saved) -> Result<()> {
     match saved {
         Saved::Unknown => Ok(()),
         Saved::NoConfig => {
-            let o = session
-                .send("DELETE", "/", Some("cors"), &[], Vec::new())
-                .await?;
+            let o = session.delete_cors().await?;
             if o.status / 100 != 2 {
                 bail!("restoring: DELETE ?cors answered {}", o.status);
             }
             Ok(())
         }
         Saved::Config(body) => {
-            let headers = vec![
-                ("Content-Type".to_string(), "application/xml".to_string()),
-                ("Content-MD5".to_string(), content_md5_of(body)),
-            ];
-            let o = session
-                .send("PUT", "/", Some("cors"), &headers, body.clone())
-                .await?;
+            let o = session.put_cors(body.clone()).await?;
             if o.status / 100 != 2 {
                 bail!(
                     "restoring: PUT ?cors answered {}: {}",
@@ -87,9 +77,7 @@ pub async fn restore(session: &Session, saved: &Saved) -> Result<()> {
                     String::from_utf8_lossy(&o.body)
                 );
             }
-            let back = session
-                .send("GET", "/", Some("cors"), &[], Vec::new())
-                .await?;
+            let back = session.get_cors().await?;
             let same = match (xml::parse(body), xml::parse(&back.body)) {
                 (Ok(a), Ok(b)) => a == b,
                 _ => false,

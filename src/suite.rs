@@ -157,21 +157,8 @@ pub fn load(paths: &[PathBuf], select: &Selection) -> Result<(Vec<LoadedCase>, V
     Ok((cases, errors))
 }
 
-/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
-pub async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
+/// Kept here too: the signal moved to [`crate::signal`].
+pub use crate::signal::stop_signal;
 
 /// Run the suite. `progress` is called after each case.
 pub async fn run(
@@ -246,7 +233,7 @@ pub async fn run(
     let control = Session::open(spec, &shared).await?;
     if spec.create_bucket {
         // 409 (it exists) is fine.
-        let _ = control.send("PUT", "/", None, &[], Vec::new()).await;
+        let _ = control.ensure_bucket().await;
     }
     let saved = safety::save(&control, &opts.out_dir, opts.owned).await?;
     let run_all = async {
@@ -262,7 +249,7 @@ pub async fn run(
     };
     tokio::select! {
         _ = run_all => {}
-        _ = stop_signal() => { result.interrupted = true; }
+        _ = crate::signal::stop_signal() => { result.interrupted = true; }
     }
     result.leftover_keys = control.cleanup().await;
     result.restore = Some(

@@ -104,7 +104,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         writeln!(out, "listening on {}", handle.url())?;
         out.flush()?;
         drop(out);
-        coscors::suite::stop_signal().await;
+        coscors::signal::stop_signal().await;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use hyper::header::HeaderMap;
 
-use super::handler::Request;
+use super::request::Request;
 use bytes::Bytes;
 
 use super::route::{percent_decode, Addressing, Route};

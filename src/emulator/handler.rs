@@ -37,17 +37,7 @@ pub const MAX_REQUEST_BODY: usize = 16 * 1024 * 1024;
 /// limit: this is the emulator's (README, "Limits of `coscors serve`").
 pub const MAX_REQUESTED_HEADERS: usize = 1024;
 
-/// A request as the handler sees it.
-#[derive(Debug)]
-pub struct Request<'a> {
-    pub method: &'a Method,
-    pub path: &'a str,
-    pub query: Option<&'a str>,
-    pub authority: Option<&'a str>,
-    pub headers: &'a HeaderMap,
-    /// The body, or `None` if it was larger than [`MAX_REQUEST_BODY`].
-    pub body: Option<Bytes>,
-}
+pub use super::request::Request;
 
 /// A header as text. Non-UTF-8 bytes are replaced rather than refused, so a
 /// garbled `Origin` simply matches no specific origin.

@@ -14,6 +14,7 @@ pub mod handler;
 mod ids;
 mod multipart;
 mod reply;
+mod request;
 pub mod route;
 mod server;
 pub mod store;

@@ -6,12 +6,7 @@
 //! header (as cos-python-sdk-v5's `CosConfig(IP=..., Port=...)` does) gets
 //! virtual-host addressing.
 
-/// How the bucket was named.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Addressing {
-    VirtualHost,
-    Path,
-}
+pub use crate::http::{parse_query, percent_decode, Addressing};
 
 /// A parsed request target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,40 +97,6 @@ fn strip_port(host: &str) -> &str {
         Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
         _ => host,
     }
-}
-
-fn parse_query(q: &str) -> Vec<(String, Option<String>)> {
-    q.split('&')
-        .filter(|s| !s.is_empty())
-        .map(|pair| match pair.split_once('=') {
-            Some((k, v)) => (percent_decode(k), Some(percent_decode(v))),
-            None => (percent_decode(pair), None),
-        })
-        .collect()
-}
-
-/// Decode `%XX` escapes (and `+` is kept: COS keys may contain it). Invalid
-/// escapes are kept as they are; invalid UTF-8 is replaced.
-pub fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    if !b.contains(&b'%') {
-        return s.to_string();
-    }
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

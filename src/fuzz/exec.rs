@@ -359,7 +359,7 @@ impl HttpTarget {
         let session = Session::open(&spec, &shared).await?;
         if spec.create_bucket {
             // 409 (it exists) is fine.
-            let _ = session.send("PUT", "/", None, &[], Vec::new()).await;
+            let _ = session.ensure_bucket().await;
         }
         Ok(HttpTarget {
             spec,

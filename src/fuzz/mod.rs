@@ -248,7 +248,7 @@ pub async fn campaign(
     let mut report = FuzzReport::default();
     let stopped = tokio::select! {
         r = run_loop(&mut pair, opts, &mut report, &mut progress) => r,
-        _ = crate::suite::stop_signal() => {
+        _ = crate::signal::stop_signal() => {
             report.interrupted = true;
             Ok(())
         }

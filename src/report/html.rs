@@ -83,7 +83,7 @@ fn link_text(url: &str) -> String {
     let host = host.strip_prefix("www.").unwrap_or(host);
     let path = path.split(['?', '#']).next().unwrap_or("");
     let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-    let last = crate::emulator::route::percent_decode(last);
+    let last = crate::http::percent_decode(last);
     let fragment = url
         .split_once('#')
         .map(|(_, f)| format!("#{f}"))

@@ -26,17 +26,7 @@ pub enum SignerKind {
     None,
 }
 
-/// How the bucket is named in a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Addressing {
-    /// `Host: <bucket>.<endpoint host>` for COS endpoints
-    /// (`cos.<region>.myqcloud.com`), or `Host: <bucket>.cos.<region>.myqcloud.com`
-    /// sent to a loopback endpoint; the path is the key.
-    VirtualHost,
-    /// `Host: <endpoint>`, path `/<bucket>/<key>` (S3-style peers).
-    Path,
-}
+pub use crate::http::Addressing;
 
 /// The environment variables that hold a target's credentials.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -119,23 +119,38 @@ impl BuiltIn {
 }
 
 impl TargetSpec {
-    fn emulator(name: &str, profile: Profile, addressing: Addressing) -> TargetSpec {
+    /// A target with every setting at its default: COS's documentation
+    /// bucket and region, path-style, unsigned, no vendor file, one retry,
+    /// 30 s per request, no rate cap, no settle time. Every other spec is
+    /// this with fields replaced.
+    pub fn new(name: &str, endpoint: Endpoint, profile: Profile) -> TargetSpec {
         TargetSpec {
             name: name.to_string(),
-            endpoint: Endpoint::Emulator,
+            endpoint,
             bucket: emulator::DEFAULT_BUCKET.to_string(),
             region: emulator::DEFAULT_REGION.to_string(),
-            addressing,
+            addressing: Addressing::Path,
             profile,
-            vendor: profile.vendor_file().map(str::to_string),
+            vendor: None,
             signer: SignerKind::None,
             credential_env: None,
             create_bucket: false,
             max_rps: None,
-            retries: 0,
+            retries: 1,
             timeout: Duration::from_secs(30),
             key_prefix: None,
             settle: Duration::ZERO,
+        }
+    }
+
+    /// A built-in target: a fresh embedded emulator per case, the profile's
+    /// own vendor file, no retries.
+    fn built_in(b: BuiltIn) -> TargetSpec {
+        TargetSpec {
+            addressing: b.addressing(),
+            vendor: b.profile().vendor_file().map(str::to_string),
+            retries: 0,
+            ..TargetSpec::new(b.name(), Endpoint::Emulator, b.profile())
         }
     }
 
@@ -144,7 +159,7 @@ impl TargetSpec {
     /// bucket from `COSCORS_BUCKET`).
     pub fn resolve(name: &str, targets_file: Option<&Path>) -> Result<TargetSpec> {
         if let Some(b) = BuiltIn::from_name(name) {
-            return Ok(Self::emulator(b.name(), b.profile(), b.addressing()));
+            return Ok(Self::built_in(b));
         }
         if let Some(path) = config::targets_path(targets_file) {
             let entries = config::load(&path)?;
@@ -152,15 +167,12 @@ impl TargetSpec {
                 let endpoint = parse_url(&e.endpoint)?;
                 let remote = matches!(&endpoint, Endpoint::Url { https: true, .. });
                 return Ok(TargetSpec {
-                    name: name.to_string(),
-                    endpoint,
                     bucket: e.bucket.clone(),
                     region: e
                         .region
                         .clone()
                         .unwrap_or_else(|| e.profile.default_region().to_string()),
                     addressing: e.addressing,
-                    profile: e.profile,
                     vendor: e.vendor.clone(),
                     signer: e.signer,
                     credential_env: e
@@ -172,7 +184,7 @@ impl TargetSpec {
                     retries: e.retries.unwrap_or(if remote { 3 } else { 1 }),
                     timeout: Duration::from_secs(e.timeout_secs.unwrap_or(30)),
                     key_prefix: e.key_prefix.clone(),
-                    settle: Duration::ZERO,
+                    ..TargetSpec::new(name, endpoint, e.profile)
                 });
             }
             if !name.contains("://") {
@@ -184,22 +196,9 @@ impl TargetSpec {
         }
         if name.starts_with("http://") || name.starts_with("https://") {
             return Ok(TargetSpec {
-                name: name.to_string(),
-                endpoint: parse_url(name)?,
                 bucket: std::env::var("COSCORS_BUCKET")
                     .unwrap_or_else(|_| emulator::DEFAULT_BUCKET.to_string()),
-                region: emulator::DEFAULT_REGION.to_string(),
-                addressing: Addressing::Path,
-                profile: Profile::S3,
-                vendor: None,
-                signer: SignerKind::None,
-                credential_env: None,
-                create_bucket: false,
-                max_rps: None,
-                retries: 1,
-                timeout: Duration::from_secs(30),
-                key_prefix: None,
-                settle: Duration::ZERO,
+                ..TargetSpec::new(name, parse_url(name)?, Profile::S3)
             });
         }
         bail!(
@@ -366,13 +365,26 @@ impl Shared {
 pub struct Session {
     spec: TargetSpec,
     shared: Arc<Shared>,
-    /// Keep-alive connection for plain-HTTP targets.
-    wire: Option<wire::WireClient>,
+    /// What the session talks to, and over what.
+    conn: Connection,
     /// This session's key prefix (empty on the emulator).
     prefix: String,
-    addr_override: Option<SocketAddr>,
     authority: String,
-    _emulator: Option<EmulatorHandle>,
+}
+
+/// What a session is.
+enum Connection {
+    /// A fresh embedded emulator of the session's own (stopped with it),
+    /// over one kept-alive connection.
+    Emulator {
+        client: wire::WireClient,
+        _handle: EmulatorHandle,
+    },
+    /// A plain-HTTP endpoint, over one kept-alive connection
+    /// ([`wire::WireClient`], byte-exact).
+    Wire(wire::WireClient),
+    /// An HTTPS endpoint, through the run's shared reqwest client.
+    Https(reqwest::Client),
 }
 
 impl Session {
@@ -396,19 +408,20 @@ impl Session {
                 Ok(Session {
                     spec: spec.clone(),
                     shared: shared.clone(),
-                    wire: Some(wire::WireClient::new(handle.addr)),
                     prefix: String::new(),
-                    addr_override: Some(handle.addr),
                     authority: handle.addr.to_string(),
-                    _emulator: Some(handle),
+                    conn: Connection::Emulator {
+                        client: wire::WireClient::new(handle.addr),
+                        _handle: handle,
+                    },
                 })
             }
             Endpoint::Url { authority, .. } => Ok(Session {
                 spec: spec.clone(),
                 shared: shared.clone(),
-                wire: match &shared.transport {
-                    Transport::Wire(addr) => Some(wire::WireClient::new(*addr)),
-                    Transport::Https(_) => None,
+                conn: match &shared.transport {
+                    Transport::Wire(addr) => Connection::Wire(wire::WireClient::new(*addr)),
+                    Transport::Https(client) => Connection::Https(client.clone()),
                 },
                 prefix: {
                     let n = shared
@@ -416,9 +429,7 @@ impl Session {
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     format!("{}{n:04}/", shared.prefix)
                 },
-                addr_override: None,
                 authority: authority.clone(),
-                _emulator: None,
             }),
         }
     }
@@ -448,10 +459,14 @@ impl Session {
     /// The request path on the wire for a path inside the bucket: the run's
     /// key prefix before object keys, the bucket first for path-style.
     pub fn wire_path(&self, path: &str) -> String {
-        let key_path = if path == "/" || self.prefix.is_empty() {
+        self.wire_path_under(&self.prefix, path)
+    }
+
+    fn wire_path_under(&self, prefix: &str, path: &str) -> String {
+        let key_path = if path == "/" || prefix.is_empty() {
             path.to_string()
         } else {
-            format!("/{}{}", self.prefix, path.trim_start_matches('/'))
+            format!("/{prefix}{}", path.trim_start_matches('/'))
         };
         match self.spec.addressing {
             Addressing::VirtualHost => key_path,
@@ -511,7 +526,48 @@ impl Session {
         headers: &[(String, String)],
         body: Vec<u8>,
     ) -> Result<Observed> {
-        let wire_path = self.wire_path(path);
+        self.send_under(&self.prefix, method, path, query, headers, body)
+            .await
+    }
+
+    /// PUT `?cors` with `body` (`Content-Type: application/xml`, and its
+    /// `Content-MD5`, which COS requires).
+    pub async fn put_cors(&self, body: Vec<u8>) -> Result<Observed> {
+        let headers = vec![
+            ("Content-Type".to_string(), "application/xml".to_string()),
+            ("Content-MD5".to_string(), content_md5_of(&body)),
+        ];
+        self.send("PUT", "/", Some("cors"), &headers, body).await
+    }
+
+    /// GET `?cors`.
+    pub async fn get_cors(&self) -> Result<Observed> {
+        self.send("GET", "/", Some("cors"), &[], Vec::new()).await
+    }
+
+    /// DELETE `?cors`.
+    pub async fn delete_cors(&self) -> Result<Observed> {
+        self.send("DELETE", "/", Some("cors"), &[], Vec::new())
+            .await
+    }
+
+    /// PUT Bucket, for targets that may create theirs; its answer (409
+    /// when the bucket exists) is the caller's to judge.
+    pub async fn ensure_bucket(&self) -> Result<Observed> {
+        self.send("PUT", "/", None, &[], Vec::new()).await
+    }
+
+    /// [`Self::send`] with the key prefix `prefix` instead of the session's.
+    async fn send_under(
+        &self,
+        prefix: &str,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> Result<Observed> {
+        let wire_path = self.wire_path_under(prefix, path);
         let mut target = wire_path.clone();
         if let Some(q) = query {
             target.push('?');
@@ -527,13 +583,8 @@ impl Session {
             }
         };
         all.extend(headers.iter().cloned());
-        let needs_length = !body.is_empty() || matches!(method, "PUT" | "POST");
-        if needs_length
-            && !all
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        {
-            all.push(("Content-Length".into(), body.len().to_string()));
+        if let Some(len) = wire::default_content_length(method, &all, &body) {
+            all.push(("Content-Length".into(), len.to_string()));
         }
         if method != "OPTIONS" {
             if let Some(creds) = &self.shared.credentials {
@@ -582,10 +633,10 @@ impl Session {
             .filter(|s| !s.is_empty())
             .map(|p| match p.split_once('=') {
                 Some((k, v)) => (
-                    emulator::route::percent_decode(k),
-                    emulator::route::percent_decode(v),
+                    crate::http::percent_decode(k),
+                    crate::http::percent_decode(v),
                 ),
-                None => (emulator::route::percent_decode(p), String::new()),
+                None => (crate::http::percent_decode(p), String::new()),
             })
             .collect();
         match self.spec.signer {
@@ -600,7 +651,7 @@ impl Session {
                     .cloned()
                     .collect();
                 let key_time = format!("{};{}", now.saturating_sub(60), now + 3600);
-                let path = emulator::route::percent_decode(wire_path);
+                let path = crate::http::percent_decode(wire_path);
                 let sig =
                     sign::cos::sign(&creds.secret, &key_time, method, &path, &params, &signed);
                 headers.push((
@@ -655,10 +706,11 @@ impl Session {
         if let Some(p) = &self.shared.pacer {
             p.wait().await;
         }
-        match (&self.shared.transport, &self.wire) {
-            (_, Some(w)) => w.send(req, self.spec.timeout).await,
-            (Transport::Wire(addr), None) => wire::send(*addr, req, self.spec.timeout).await,
-            (Transport::Https(client), None) => {
+        match &self.conn {
+            Connection::Emulator { client, .. } | Connection::Wire(client) => {
+                client.send(req, self.spec.timeout).await
+            }
+            Connection::Https(client) => {
                 let url = format!("https://{}{}", self.authority, req.target);
                 let method = reqwest::Method::from_bytes(req.method.as_bytes())
                     .map_err(|_| anyhow!("method {:?} cannot be sent over HTTPS", req.method))?;
@@ -728,22 +780,12 @@ impl Session {
             Err(_) => Vec::new(),
         };
         let mut failed = Vec::new();
-        let unprefixed = Session {
-            spec: self.spec.clone(),
-            shared: self.shared.clone(),
-            wire: self.addr_override.map(wire::WireClient::new).or_else(|| {
-                match &self.shared.transport {
-                    Transport::Wire(addr) => Some(wire::WireClient::new(*addr)),
-                    Transport::Https(_) => None,
-                }
-            }),
-            prefix: String::new(),
-            addr_override: self.addr_override,
-            authority: self.authority.clone(),
-            _emulator: None,
-        };
         for k in keys {
-            match unprefixed.send("DELETE", &k, None, &[], Vec::new()).await {
+            // The keys were recorded with their prefix.
+            match self
+                .send_under("", "DELETE", &k, None, &[], Vec::new())
+                .await
+            {
                 Ok(o) if o.status / 100 == 2 || o.status == 404 => {}
                 _ => failed.push(k),
             }
@@ -763,4 +805,81 @@ fn wire_key(prefix: &str, path: &str) -> String {
 /// `Content-MD5` header pair for a body.
 pub fn md5_header(body: &[u8]) -> (String, String) {
     ("Content-MD5".to_string(), content_md5_of(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_targets_are_the_emulator_under_each_profile() {
+        let cos = TargetSpec::resolve("emulator", None).unwrap();
+        assert_eq!(cos.profile, Profile::Cos);
+        assert_eq!(cos.addressing, Addressing::VirtualHost);
+        assert_eq!(cos.vendor, None);
+        assert_eq!(cos.retries, 0);
+        assert!(cos.isolated());
+        let s3 = TargetSpec::resolve("emulator-s3", None).unwrap();
+        assert_eq!(s3.profile, Profile::S3);
+        assert_eq!(s3.addressing, Addressing::Path);
+        assert_eq!(s3.vendor.as_deref(), Some("s3"));
+        for b in BuiltIn::ALL {
+            assert_eq!(BuiltIn::from_name(b.name()), Some(b));
+        }
+    }
+
+    #[test]
+    fn a_url_target_is_path_style_unsigned_s3_with_the_defaults() {
+        let t = TargetSpec::resolve("http://127.0.0.1:45999", None).unwrap();
+        assert_eq!(t.profile, Profile::S3);
+        assert_eq!(t.addressing, Addressing::Path);
+        assert_eq!(t.signer, SignerKind::None);
+        assert_eq!(t.retries, 1);
+        assert_eq!(t.timeout, Duration::from_secs(30));
+        assert_eq!(t.region, emulator::DEFAULT_REGION);
+        assert!(!t.isolated());
+        assert!(TargetSpec::resolve("nonsense", None).is_err());
+    }
+
+    #[test]
+    fn content_length_is_added_for_bodies_puts_and_posts_only() {
+        let none: &[(String, String)] = &[];
+        assert_eq!(wire::default_content_length("PUT", none, b""), Some(0));
+        assert_eq!(wire::default_content_length("POST", none, b"ab"), Some(2));
+        assert_eq!(wire::default_content_length("GET", none, b"abc"), Some(3));
+        assert_eq!(wire::default_content_length("GET", none, b""), None);
+        assert_eq!(wire::default_content_length("OPTIONS", none, b""), None);
+        let named = [("content-length".to_string(), "9".to_string())];
+        assert_eq!(wire::default_content_length("PUT", &named, b"x"), None);
+    }
+
+    #[tokio::test]
+    async fn an_emulator_session_answers_the_bucket_helpers() {
+        let spec = TargetSpec::resolve("emulator", None).unwrap();
+        let shared = Shared::new(&spec).unwrap();
+        let s = Session::open(&spec, &shared).await.unwrap();
+        assert_eq!(s.key_prefix(), "");
+        assert_eq!(s.wire_path("/a.txt"), "/a.txt");
+        assert_eq!(
+            s.host(),
+            format!(
+                "{}.cos.{}.myqcloud.com",
+                emulator::DEFAULT_BUCKET,
+                emulator::DEFAULT_REGION
+            )
+        );
+        assert_eq!(s.get_cors().await.unwrap().status, 404);
+        let body = b"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>".to_vec();
+        assert_eq!(s.put_cors(body).await.unwrap().status, 200);
+        assert_eq!(s.get_cors().await.unwrap().status, 200);
+        assert_eq!(s.delete_cors().await.unwrap().status, 204);
+        assert_eq!(s.get_cors().await.unwrap().status, 404);
+        // The documents' Resource, mapped to this target.
+        let doc = format!(
+            "{}.cos.{}.myqcloud.com/key",
+            emulator::DEFAULT_BUCKET,
+            emulator::DEFAULT_REGION
+        );
+        assert_eq!(s.expected_resource(&doc), doc);
+    }
 }

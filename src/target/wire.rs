@@ -26,31 +26,23 @@ pub struct WireRequest {
     pub body: Vec<u8>,
 }
 
-/// What came back.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Observed {
-    pub status: u16,
-    /// Headers in the order received, names in the case received.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
+pub use crate::http::Observed;
 
-impl Observed {
-    /// All values of a header, names compared case-insensitively.
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-    }
-
-    /// The first value of a header.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
+/// The `Content-Length` a request gets when its headers name none: the
+/// body's length, for a request with a body or a PUT or POST (an empty
+/// PUT says `0`); `None` otherwise (a GET or OPTIONS without body sends no
+/// length). The one place this is decided: [`crate::target::Session::send`]
+/// adds it before signing, and [`send`]/[`WireClient`] for requests built
+/// without a session.
+pub fn default_content_length(
+    method: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Option<usize> {
+    let named = headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("content-length"));
+    (!named && (!body.is_empty() || matches!(method, "PUT" | "POST"))).then_some(body.len())
 }
 
 /// The largest response the client reads.
@@ -144,16 +136,14 @@ async fn exchange(
     close: bool,
 ) -> Result<(Observed, bool)> {
     let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.target);
-    let mut has_length = false;
     for (n, v) in &req.headers {
-        has_length |= n.eq_ignore_ascii_case("content-length");
         head.push_str(n);
         head.push_str(": ");
         head.push_str(v);
         head.push_str("\r\n");
     }
-    if !has_length && (!req.body.is_empty() || matches!(req.method.as_str(), "PUT" | "POST")) {
-        head.push_str(&format!("Content-Length: {}\r\n", req.body.len()));
+    if let Some(len) = default_content_length(&req.method, &req.headers, &req.body) {
+        head.push_str(&format!("Content-Length: {len}\r\n"));
     }
     if close
         && !req
