@@ -13,8 +13,19 @@ use libtest_mimic::Arguments;
 const BUCKET: &str = "examplebucket-1250000000";
 const SAVED: &str = "<CORSConfiguration><CORSRule><AllowedOrigin>https://saved.example</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
 
-fn args(filter: &str) -> Arguments {
-    Arguments::from_iter(["harness", "--quiet", "--test-threads", "2", filter])
+/// libtest's arguments for a run of the cases matching `filter`, its
+/// output into `log` (not this test's stdout, where a run expected to fail
+/// would print `test result: FAILED`).
+fn args(filter: &str, log: &std::path::Path) -> Arguments {
+    let log = log.to_string_lossy().into_owned();
+    Arguments::from_iter([
+        "harness",
+        "--test-threads",
+        "2",
+        "--logfile",
+        log.as_str(),
+        filter,
+    ])
 }
 
 fn vendor_file(name: &str, text: &str) -> std::path::PathBuf {
@@ -35,16 +46,18 @@ async fn a_served_store_with_its_own_vendor_file_and_its_bucket_put_back() {
         "harness-own",
         "vendor: mystore\nobserved: coscors serve --profile s3\nbase: s3\ndivergences:\n  preflight/seed-exchange-2-get-object-range:\n    reason: mystore's own entry\n    skip: true\n",
     );
+    let log = own.with_file_name("libtest.log");
     let url = format!("http://{}", served.addr);
     let target = TargetSpec::at(&url, BUCKET)
         .expect("a URL")
         .with_profile(Profile::S3)
         .with_name("mystore");
+    let arguments = args("preflight/seed-exchange-", &log);
     let run = tokio::task::spawn_blocking(move || {
         Harness::new()
             .target(target)
             .vendor_file(own)
-            .args(args("preflight/seed-exchange-"))
+            .args(arguments)
             .run()
     })
     .await
@@ -80,6 +93,19 @@ async fn a_served_store_with_its_own_vendor_file_and_its_bucket_put_back() {
             ),
         ]
     );
+    let shown = std::fs::read_to_string(&log).expect("libtest's log");
+    // The reason is shown: the file's own, over s3.yaml's.
+    assert!(
+        shown.lines().any(
+            |l| l.starts_with("test preflight/seed-exchange-2-get-object-range ")
+                && l.contains("... ignored (not run: mystore's own entry (over: AWS S3")
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("ignored (diverges as recorded: AWS S3"),
+        "{shown}"
+    );
     // What the bucket held before is there again.
     let get = common::request(served.addr, "GET", "/?cors", &[], "").await;
     assert_eq!(get.status, 200, "{}", get.body);
@@ -94,10 +120,11 @@ fn a_vendor_file_that_does_not_hold_fails_and_one_that_does_not_load_fails_every
         "harness-bare",
         "vendor: bare\nobserved: nothing recorded\ndivergences: {}\n",
     );
+    let log = bare.with_file_name("libtest.log");
     let run = Harness::new()
         .target_name("emulator-s3", None)
         .vendor_file(bare)
-        .args(args("preflight/missing-origin"))
+        .args(args("preflight/missing-origin", &log))
         .run();
     assert_eq!(run.conclusion.num_failed, 1, "{:?}", run.conclusion);
     assert_eq!(run.exit_code(), 101);
@@ -107,11 +134,17 @@ fn a_vendor_file_that_does_not_hold_fails_and_one_that_does_not_load_fails_every
         "harness-typo",
         "vendor: typo\nobserved: x\nbase: s3\ndivergences:\n  preflight/origin-nul:\n    reason: typo\n",
     );
+    let log = typo.with_file_name("libtest.log");
     let run = Harness::new()
         .target_name("emulator-s3", None)
         .vendor_file(typo)
-        .args(args("preflight/seed-exchange-"))
+        .args(args("preflight/seed-exchange-", &log))
         .run();
     assert_eq!(run.conclusion.num_failed, 4, "{:?}", run.conclusion);
     assert_eq!(run.conclusion.num_passed, 0, "{:?}", run.conclusion);
+    let shown = std::fs::read_to_string(&log).expect("libtest's log");
+    assert!(
+        shown.contains("did you mean preflight/origin-null?"),
+        "{shown}"
+    );
 }
