@@ -9,6 +9,7 @@ pub mod bucket_lock;
 pub mod build_info;
 pub mod case;
 pub mod diff;
+pub mod doctor;
 pub mod emulator;
 pub mod fuzz;
 pub mod model;

@@ -16,7 +16,8 @@
 use std::collections::BTreeSet;
 
 /// A browser engine: the Fetch standard plus that engine's deviations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Engine {
     Chromium,
     Firefox,
