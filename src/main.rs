@@ -32,6 +32,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Run(cli::run::RunArgs),
+    Doctor(cli::doctor::DoctorArgs),
     /// Print the JSON Schema of the case format, or of vendor files or
     /// targets files (for editors: see README).
     Schema {
@@ -252,6 +253,7 @@ fn real_main() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => cli::run::run(args),
+        Command::Doctor(args) => cli::doctor::run(args),
         Command::Report { dir, compare } => report_cmd(dir.as_deref(), &compare),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

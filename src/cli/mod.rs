@@ -2,5 +2,6 @@
 //! few lines, each with its `Args` (clap) and its output. Nothing below
 //! `src/cli` is part of the library; the library never sees clap.
 
+pub mod doctor;
 pub mod exit;
 pub mod run;

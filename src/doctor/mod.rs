@@ -391,7 +391,29 @@ pub fn warnings(config: &CorsConfiguration, origins: &[String]) -> Vec<Warning> 
             message: "no <ResponseVary>true</ResponseVary>: COS then sends no `Vary: Origin`, and a CDN in front of the bucket may serve one origin's CORS answer (or an answer without CORS headers) to another".into(),
         });
     }
-    let _ = origins;
+    // A rule that names none of the origins is not wrong, only unused here.
+    let unused: Vec<String> = config
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            !origins.is_empty()
+                && !r
+                    .allowed_origins
+                    .iter()
+                    .any(|p| origins.iter().any(|o| model::wildcard_match(p, o)))
+        })
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    if !unused.is_empty() {
+        out.push(Warning {
+            kind: "rule-names-no-origin",
+            message: format!(
+                "rule(s) {} name none of the origins given",
+                unused.join(", ")
+            ),
+        });
+    }
     out
 }
 
@@ -564,8 +586,8 @@ pub fn fix_all(
 
 /// The unified diff between two configurations as COS writes them.
 pub fn diff(before: &CorsConfiguration, after: &CorsConfiguration) -> String {
-    let a = xml::write_answer(before, Profile::Cos);
-    let b = xml::write_answer(after, Profile::Cos);
+    let a = xml::write_answer(before, Profile::Cos) + "\n";
+    let b = xml::write_answer(after, Profile::Cos) + "\n";
     similar::TextDiff::from_lines(&a, &b)
         .unified_diff()
         .context_radius(3)
@@ -720,7 +742,7 @@ pub fn render(report: &Report) -> String {
     let engines = &report.engines;
     for origin in &report.origins {
         let _ = writeln!(out, "origin {origin}");
-        let _ = write!(out, "  {:<34}", "operation");
+        let _ = write!(out, "  {:<38}", "operation");
         for e in engines {
             let _ = write!(out, " {:<10}", e.name());
         }
@@ -740,7 +762,7 @@ pub fn render(report: &Report) -> String {
                     ""
                 }
             );
-            let _ = write!(out, "  {label:<34}");
+            let _ = write!(out, "  {label:<38}");
             let row: Vec<&Verdict> = report
                 .verdicts
                 .iter()
