@@ -420,3 +420,69 @@ fn cli_exit_codes_json_and_the_fix() {
         assert_eq!(o.status.code(), Some(2), "{bad:?}");
     }
 }
+
+/// `--target NAME`: the configuration read from a live bucket with GET
+/// ?cors (here `coscors serve`, through a targets file), judged the same
+/// as the file it was put from; a bucket without configuration is bad
+/// input (2).
+#[tokio::test]
+async fn doctor_reads_a_live_bucket_with_target() {
+    let served = serve("cos");
+    let dir = scratch("doctor-target");
+    let targets = dir.join("targets.yaml");
+    std::fs::write(
+        &targets,
+        format!(
+            "targets:\n  served:\n    endpoint: http://{}\n    bucket: examplebucket-1250000000\n    region: ap-beijing\n    addressing: virtual-host\n    profile: cos\n    signer: none\n",
+            served.addr
+        ),
+    )
+    .expect("write");
+    let bin = env!("CARGO_BIN_EXE_coscors");
+    let run = || {
+        Command::new(bin)
+            .args(["doctor", "--target", "served", "--targets"])
+            .arg(&targets)
+            .args(["--origin", "https://app.example.com", "--format", "json"])
+            .output()
+            .expect("doctor runs")
+    };
+    let o = run();
+    assert_eq!(o.status.code(), Some(2), "no configuration yet");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no CORS configuration"));
+    let xml_text = "<CORSConfiguration><CORSRule><AllowedOrigin>https://app.example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>";
+    let put = common::request(
+        served.addr,
+        "PUT",
+        "/?cors",
+        &[(
+            "Content-MD5",
+            &coscors::model::content_md5_of(xml_text.as_bytes()),
+        )],
+        xml_text,
+    )
+    .await;
+    assert_eq!(put.status, 200);
+    let o = run();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let local = doctor::examine(
+        &doctor::parse_config(xml_text).expect("config"),
+        &["https://app.example.com".to_string()],
+        &Engine::ALL,
+    );
+    assert_eq!(v["failing"].as_u64(), Some(local.failing as u64));
+    // GET and HEAD pass; uploads and DELETE need PUT/POST/DELETE added.
+    let d = v["diff"].as_str().unwrap_or("");
+    for m in ["PUT", "POST", "DELETE"] {
+        assert!(
+            d.contains(&format!("+\t\t<AllowedMethod>{m}</AllowedMethod>")),
+            "{d}"
+        );
+    }
+}
