@@ -702,10 +702,23 @@ pub struct Report {
     pub engines: Vec<Engine>,
     pub verdicts: Vec<Verdict>,
     pub warnings: Vec<Warning>,
-    /// The fixed configuration (COS's XML) and the diff, when anything fails.
+    /// The fixed configuration (COS's XML) and the diff, when anything
+    /// fails: every failure fixed at once.
     pub fixed: Option<String>,
     pub diff: Option<String>,
+    /// Each failing operation's own smallest fix (for one origin, in every
+    /// engine asked), as a diff.
+    pub fixes: Vec<OperationFix>,
     pub failing: usize,
+}
+
+/// The smallest change that makes one operation pass from one origin.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperationFix {
+    pub origin: String,
+    pub operation: &'static str,
+    pub token: bool,
+    pub diff: String,
 }
 
 pub fn examine(config: &CorsConfiguration, origins: &[String], engines: &[Engine]) -> Report {
@@ -718,6 +731,23 @@ pub fn examine(config: &CorsConfiguration, origins: &[String], engines: &[Engine
         }
     }
     let failing = verdicts.iter().filter(|v| !v.ok()).count();
+    let mut fixes = Vec::new();
+    for origin in origins {
+        for op in operations() {
+            if verdicts.iter().any(|v| {
+                &v.origin == origin && v.operation == op.name && v.token == op.token && !v.ok()
+            }) {
+                if let Some(f) = fix(config, origin, &op, engines) {
+                    fixes.push(OperationFix {
+                        origin: origin.clone(),
+                        operation: op.name,
+                        token: op.token,
+                        diff: diff(config, &f),
+                    });
+                }
+            }
+        }
+    }
     let fixed = if failing > 0 {
         fix_all(config, origins, engines)
     } else {
@@ -729,6 +759,7 @@ pub fn examine(config: &CorsConfiguration, origins: &[String], engines: &[Engine
         warnings: warnings(config, origins),
         diff: fixed.as_ref().map(|f| diff(config, f)),
         fixed: fixed.as_ref().map(|f| xml::write_answer(f, Profile::Cos)),
+        fixes,
         failing,
         verdicts,
     }
@@ -813,9 +844,15 @@ pub fn render(report: &Report) -> String {
         Some(d) => {
             let _ = writeln!(
                 out,
-                "\n{} failing (operation, engine, origin) combination(s). The smallest change that fixes them:\n\n{d}",
+                "\n{} failing (operation, engine, origin) combination(s). The smallest change that fixes them all:\n\n{d}",
                 report.failing
             );
+            if report.fixes.len() > 1 {
+                let _ = writeln!(
+                    out,
+                    "(each failing operation's own smallest fix: --format json, field \"fixes\")"
+                );
+            }
         }
         None if report.failing > 0 => {
             let _ = writeln!(out, "\n{} failing; no fix found", report.failing);

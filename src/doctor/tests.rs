@@ -42,6 +42,26 @@ fn etag_not_exposed_fails_uploads_and_the_fix_adds_it() {
     assert!(d.contains("+\t\t<ExposeHeader>ETag</ExposeHeader>"), "{d}");
     let report = examine(&fixed, &[ORIGIN.to_string()], &Engine::ALL);
     assert_eq!(report.failing, 0);
+    // Each failing operation's own fix: the uploads (with and without the
+    // token), each the same one-line change.
+    let before = examine(&c, &[ORIGIN.to_string()], &Engine::ALL);
+    let names: Vec<(&str, bool)> = before
+        .fixes
+        .iter()
+        .map(|f| (f.operation, f.token))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("putObject", false),
+            ("multipartUpload", false),
+            ("sliceUploadFile", false),
+            ("putObject", true),
+            ("multipartUpload", true),
+            ("sliceUploadFile", true)
+        ]
+    );
+    assert!(before.fixes.iter().all(|f| f.diff == d));
 }
 
 #[test]
