@@ -11,6 +11,7 @@ pub mod case;
 pub mod clock;
 pub mod corpus;
 pub mod diff;
+pub mod doctor;
 pub mod emulator;
 pub mod fuzz;
 #[cfg(feature = "harness")]

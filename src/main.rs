@@ -24,6 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Run(cli::run::RunArgs),
+    Doctor(cli::doctor::DoctorArgs),
     Schema(cli::schema::SchemaArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
@@ -62,6 +63,7 @@ fn main() -> ExitCode {
 fn real_main() -> Result<ExitCode> {
     match Cli::parse().command {
         Command::Run(args) => cli::run::run(args),
+        Command::Doctor(args) => cli::doctor::run(args),
         Command::Schema(args) => cli::schema::run(&args),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

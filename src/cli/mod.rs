@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod common;
 pub mod corpus;
+pub mod doctor;
 pub mod exit;
 pub mod fuzz;
 pub mod record;

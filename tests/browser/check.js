@@ -6,7 +6,8 @@
 // a recording proxy in front of the emulator: was a preflight sent, and the
 // emulator's answers). Writes the results as JSON to stdout.
 //
-// Env: EMULATOR_PORT, ITEMS_JSON, CHROMIUM (default /usr/bin/chromium).
+// Env: EMULATOR_PORT, ITEMS_JSON, ENGINE (chromium | firefox | webkit; see
+// launch.js).
 'use strict';
 const http = require('http');
 const path = require('path');
@@ -50,16 +51,33 @@ async function main() {
   const origin = `http://127.0.0.1:${pagePort}`;
   // The recording proxy in front of the emulator (the "bucket" origin).
   const exchanges = new Map();
+  const answers = new Map();
   const proxy = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
+      const key = req.url.split('?')[0];
+      const fixed = answers.get(key);
+      if (fixed) {
+        // A fixed answer instead of the emulator's (an engine probe).
+        const list = (req.method === 'OPTIONS' ? fixed.preflight : fixed.actual)
+          .map(([n, v]) => [n, v.split('{{ORIGIN}}').join(origin)]);
+        const body = req.method === 'OPTIONS' || req.method === 'HEAD' ? '' : 'probe';
+        list.push(['Content-Length', String(body.length)]);
+        if (!exchanges.has(key)) exchanges.set(key, []);
+        exchanges.get(key).push({ method: req.method, request: pairs(req.rawHeaders), status: 200, answer: list });
+        // Only the listed headers (no Date added by Node), so that the
+        // recorded answer is the one the browser saw.
+        res.sendDate = false;
+        res.writeHead(200, list.flat());
+        res.end(body);
+        return;
+      }
       const headers = Object.assign({}, req.headers, { host: VHOST });
       const up = http.request({ host: '127.0.0.1', port: EMU, method: req.method, path: req.url, headers }, (ur) => {
         const body = [];
         ur.on('data', (c) => body.push(c));
         ur.on('end', () => {
-          const key = req.url.split('?')[0];
           if (!exchanges.has(key)) exchanges.set(key, []);
           exchanges.get(key).push({ method: req.method, request: pairs(req.rawHeaders), status: ur.statusCode, answer: pairs(ur.rawHeaders) });
           res.writeHead(ur.statusCode, ur.rawHeaders);
@@ -71,12 +89,14 @@ async function main() {
     });
   });
   const proxyPort = await listen(proxy);
-  const browser = await launch();
+  const browser = await launch(launch.engine());
   const tab = await browser.newPage();
   await tab.goto(origin + '/');
   const results = [];
   for (const item of items) {
-    if (item.config === null) {
+    if (item.answer) {
+      answers.set(`/bcheck/${item.n}`, item.answer);
+    } else if (item.config === null) {
       await emulator('DELETE', '/?cors', {});
     } else {
       const xml = item.config.split('{{ORIGIN}}').join(origin);
@@ -104,7 +124,7 @@ async function main() {
   await browser.close();
   page.close();
   proxy.close();
-  process.stdout.write(JSON.stringify(results));
+  process.stdout.write(JSON.stringify({ engine: browser.name, version: browser.version, results }));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

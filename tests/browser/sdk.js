@@ -1,11 +1,11 @@
-// cos-js-sdk-v5 (the seed's browser SDK) in a real Chromium page on another
+// cos-js-sdk-v5 (the seed's browser SDK) in a real page ($ENGINE, see launch.js) on another
 // loopback origin: putBucketCors, then putObject and read the ETag from
 // JavaScript. With `ExposeHeader: ETag` the page reads it; without, the
 // browser hides it, as in real life. The SDK keeps its virtual-host URL
 // scheme; its `Domain` points at a loopback proxy that forwards to the
 // emulator with the bucket's COS host name.
 //
-// Env: EMULATOR_PORT, CHROMIUM. Prints a JSON line; exits 1 on surprise.
+// Env: EMULATOR_PORT, ENGINE. Prints a JSON line; exits 1 on surprise.
 'use strict';
 const http = require('http');
 const path = require('path');
@@ -57,14 +57,11 @@ async function main() {
     r.on('error', reject);
     r.end(xml);
   });
-  const browser = await launch();
+  const browser = await launch(launch.engine());
   const tab = await browser.newPage();
-  const pageErrors = [];
-  tab.on('pageerror', (e) => pageErrors.push(String(e)));
-  tab.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
   await tab.goto(origin + '/');
-  await tab.waitForFunction(() => typeof window.COS === 'function', null, { timeout: 10000 }).catch(() => {
-    throw new Error('cos-js-sdk-v5 did not load: ' + pageErrors.join('; '));
+  await tab.waitFor(() => typeof window.COS === 'function', 10000).catch(() => {
+    throw new Error('cos-js-sdk-v5 did not load: ' + tab.errors.join('; '));
   });
   const run = (expose, key) => tab.evaluate(async ({ proxyPort, origin, expose, key }) => {
     const cos = new COS({ SecretId: 'AKIDcoscorsBrowser', SecretKey: 'browser-test-key', Protocol: 'http:', Domain: `127.0.0.1:${proxyPort}` });
@@ -82,7 +79,7 @@ async function main() {
   await browser.close();
   page.close();
   proxy.close();
-  const out = { exposed, hidden, requests: seen.length };
+  const out = { engine: browser.name, version: browser.version, exposed, hidden, requests: seen.length };
   console.log(JSON.stringify(out));
   const ok = exposed.putBucketCors === 'ok' && exposed.putObject === 'ok' && /^"?[0-9a-f]{32}"?$/.test(exposed.etag)
     && hidden.putBucketCors === 'ok' && hidden.etag === '';

@@ -1,0 +1,194 @@
+// The proof of `coscors doctor`: the real cos-js-sdk-v5 (npm) in a real page
+// ($ENGINE, see launch.js) runs each operation doctor predicts, against
+// `coscors serve`, for every configuration in CONFIGS_JSON and every page
+// origin, and records what happened.
+//
+// Input (CONFIGS_JSON): { origins: ["http://127.0.0.1:P", ...] (the pages'
+// origins; their ports are listened on here), items: [{ id, xml }] }.
+// Each configuration is put on the emulator (straight, not through the
+// browser), then each page runs the operations, each on keys of its own so
+// that no preflight cache entry is reused across configurations.
+//
+// Output: one JSON line { engine, version, results: [{ id, origin, token,
+// op, err, status, etag, requestId, completed, requests: ["METHOD url
+// ACRH"] }] }.
+//
+// Env: EMULATOR_PORT, CONFIGS_JSON, ENGINE.
+'use strict';
+const http = require('http');
+const path = require('path');
+const fs = require('fs');
+const crypto = require('crypto');
+const launch = require('./launch.js');
+
+const EMU = Number(process.env.EMULATOR_PORT);
+const VHOST = 'examplebucket-1250000000.cos.ap-beijing.myqcloud.com';
+const SDK = path.join(__dirname, '..', 'peers', 'node_modules', 'cos-js-sdk-v5', 'dist', 'cos-js-sdk-v5.min.js');
+
+function listen(server, port) {
+  return new Promise((resolve, reject) => {
+    server.on('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server.address().port));
+  });
+}
+
+function emulator(method, pathq, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: EMU, method, path: pathq, headers: Object.assign({ Host: VHOST }, headers) }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+async function putConfig(xml) {
+  const md5 = crypto.createHash('md5').update(xml).digest('base64');
+  const r = await emulator('PUT', '/?cors', { 'Content-Type': 'application/xml', 'Content-MD5': md5, 'Content-Length': Buffer.byteLength(xml) }, xml);
+  if (r.status !== 200) throw new Error(`PUT ?cors answered ${r.status}: ${r.body}\n${xml}`);
+}
+
+// In the page: every operation, each with and without a temporary
+// credential's x-cos-security-token. Returns one record per operation.
+async function inPage({ proxyPort, prefix, tokens }) {
+  const out = [];
+  for (const token of tokens) {
+    const cos = new COS(Object.assign(
+      { Protocol: 'http:', Domain: `127.0.0.1:${proxyPort}`, ChunkRetryTimes: 0, ChunkParallelLimit: 1 },
+      token
+        ? { getAuthorization: (o, cb) => cb({ TmpSecretId: 'AKIDcoscorsTmp', TmpSecretKey: 'tmp-key', SecurityToken: 'coscors-session-token', StartTime: Math.floor(Date.now() / 1000) - 10, ExpiredTime: Math.floor(Date.now() / 1000) + 3600 }) }
+        : { SecretId: 'AKIDcoscorsDoctor', SecretKey: 'doctor-key' }));
+    const base = { Bucket: 'examplebucket-1250000000', Region: 'ap-beijing' };
+    const call = (name, params) => new Promise((resolve) => {
+      let done = false;
+      const t = setTimeout(() => { if (!done) { done = true; resolve({ err: { message: 'timeout' } }); } }, 20000);
+      cos[name](Object.assign({}, base, params), (err, data) => {
+        if (done) return;
+        done = true;
+        clearTimeout(t);
+        resolve({ err, data });
+      });
+    });
+    const record = (op, r, extra) => {
+      const err = r.err;
+      out.push(Object.assign({
+        op,
+        token,
+        err: err ? String(err.code || err.message || err.error || JSON.stringify(err)).slice(0, 200) : null,
+        status: err ? (err.statusCode || 0) : (r.data && r.data.statusCode) || 0,
+        etag: !err && r.data ? String(r.data.ETag || (r.data.headers && r.data.headers.etag) || '') : '',
+        requestId: !err && r.data ? String(r.data.RequestId || (r.data.headers && r.data.headers['x-cos-request-id']) || '') : '',
+      }, extra || {}));
+    };
+    const k = (op) => `${prefix}/${token ? 't' : 'p'}/${op}`;
+    const body = (n) => new Blob(['x'.repeat(n)], { type: 'application/octet-stream' });
+    record('putObject', await call('putObject', { Key: k('putObject'), Body: body(16) }));
+    // What sliceUploadFile sends after its ListMultipartUploads (which the
+    // emulator does not answer): Initiate, one UploadPart, Complete with
+    // the part's ETag as JavaScript read it.
+    {
+      const key = k('multipartUpload');
+      const init = await call('multipartInit', { Key: key });
+      const uploadId = init.data && init.data.UploadId;
+      const part = uploadId ? await call('multipartUpload', { Key: key, UploadId: uploadId, PartNumber: 1, Body: body(32) }) : { err: init.err || { message: 'no UploadId' } };
+      const etag = !part.err && part.data ? String(part.data.ETag || '') : '';
+      const done = uploadId && !part.err ? await call('multipartComplete', { Key: key, UploadId: uploadId, Parts: [{ PartNumber: 1, ETag: etag }] }) : null;
+      const failed = init.err ? init : part.err ? part : done && done.err ? done : null;
+      out.push({
+        op: 'multipartUpload',
+        token,
+        err: failed ? String(failed.err.code || failed.err.message || failed.err.error || JSON.stringify(failed.err)).slice(0, 200) : null,
+        status: failed ? (failed.err.statusCode || 0) : 200,
+        step: init.err ? 'initiate' : part.err ? 'uploadPart' : done && done.err ? 'complete' : null,
+        etag,
+        requestId: !part.err && part.data ? String(part.data.RequestId || '') : '',
+        completed: !!done && !done.err,
+      });
+    }
+    // Objects for the reads were put by the driver before this page ran.
+    record('getObject', await call('getObject', { Key: k('getObject'), Range: 'bytes=0-4' }));
+    record('headObject', await call('headObject', { Key: k('headObject') }));
+    record('deleteObject', await call('deleteObject', { Key: k('deleteObject') }));
+  }
+  return out;
+}
+
+async function main() {
+  const input = JSON.parse(fs.readFileSync(process.env.CONFIGS_JSON, 'utf8'));
+  const tokens = input.tokens || [false, true];
+  const pages = [];
+  for (const o of input.origins) {
+    const port = Number(new URL(o).port);
+    const server = http.createServer((req, res) => {
+      if (req.url === '/sdk.js') {
+        res.writeHead(200, { 'Content-Type': 'application/javascript; charset=utf-8' });
+        res.end(fs.readFileSync(SDK));
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><meta charset="utf-8"><title>coscors doctor proof</title><script src="/sdk.js"></script>');
+    });
+    await listen(server, port);
+    pages.push({ origin: o, server });
+  }
+  // The recording proxy in front of the emulator: which requests each
+  // operation made (method, path and query, Access-Control-Request-Headers).
+  const seen = new Map();
+  const proxy = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const key = req.url.split('?')[0];
+      if (!seen.has(key)) seen.set(key, []);
+      seen.get(key).push(`${req.method} ${req.url.replace(/uploadId=[^&]*/, 'uploadId=…')} ${req.headers['access-control-request-headers'] || ''}`.trim());
+      const headers = Object.assign({}, req.headers, { host: VHOST });
+      const up = http.request({ host: '127.0.0.1', port: EMU, method: req.method, path: req.url, headers }, (ur) => {
+        res.writeHead(ur.statusCode, ur.rawHeaders);
+        ur.pipe(res);
+      });
+      up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
+      up.end(Buffer.concat(chunks));
+    });
+  });
+  const proxyPort = await listen(proxy, 0);
+  const browser = await launch(launch.engine());
+  const tabs = [];
+  for (const p of pages) {
+    const tab = await browser.newPage();
+    await tab.goto(p.origin + '/');
+    await tab.waitFor(() => typeof window.COS === 'function', 10000).catch(() => {
+      throw new Error(`cos-js-sdk-v5 did not load in ${browser.name}: ${tab.errors.join('; ')}`);
+    });
+    tabs.push(tab);
+  }
+  const results = [];
+  for (const item of input.items) {
+    await putConfig(item.xml);
+    for (let i = 0; i < pages.length; i++) {
+      const prefix = `proof/${item.id}/${i}`;
+      for (const t of tokens) {
+        for (const op of ['getObject', 'headObject']) {
+          const key = `/${prefix}/${t ? 't' : 'p'}/${op}`;
+          const seed = await emulator('PUT', key, { 'Content-Length': 10 }, 'seedobject');
+          if (seed.status !== 200) throw new Error(`seeding ${key}: ${seed.status} ${seed.body}`);
+        }
+      }
+      const out = await tabs[i].evaluate(inPage, { proxyPort, prefix, tokens });
+      for (const r of out) {
+        const key = `/${prefix}/${r.token ? 't' : 'p'}/${r.op}`;
+        results.push(Object.assign({ id: item.id, origin: pages[i].origin }, r, { requests: seen.get(key) || [] }));
+        seen.delete(key);
+      }
+    }
+  }
+  const version = browser.version;
+  await browser.close();
+  for (const p of pages) p.server.close();
+  proxy.close();
+  console.log(JSON.stringify({ engine: browser.name, version, results }));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
