@@ -537,13 +537,16 @@ fn check(engine: Engine) {
             ));
         }
     }
-    eprintln!(
+    common::summary(
+        &format!("browser-check-{engine}"),
+        &format!(
         "browser check ({engine}): {} requests compared ({suite} from the suite, {GENERATED} generated, {probes} engine probes), {allowed} allowed, {preflighted} preflighted, {} disagreement(s); {} {}, {:.1} s",
         items.len(),
         disagreements.len(),
         v["engine"].as_str().unwrap_or("?"),
         v["version"].as_str().unwrap_or("?"),
         took.as_secs_f64()
+    ),
     );
     assert!(
         disagreements.is_empty(),
@@ -592,11 +595,14 @@ fn sdk_reads_the_etag_only_when_exposed(engine: Engine) {
         v["hidden"]["etag"], "",
         "{engine}: the ETag must stay hidden without ExposeHeader: {text}"
     );
-    eprintln!(
-        "cos-js-sdk-v5 in {engine} ({}): ETag {} with ExposeHeader ETag; {:?} without",
-        v["version"].as_str().unwrap_or("?"),
-        v["exposed"]["etag"],
-        v["hidden"]["etag"]
+    common::summary(
+        &format!("sdk-etag-{engine}"),
+        &format!(
+            "cos-js-sdk-v5 in {engine} ({}): ETag {} with ExposeHeader ETag; {:?} without",
+            v["version"].as_str().unwrap_or("?"),
+            v["exposed"]["etag"],
+            v["hidden"]["etag"]
+        ),
     );
 }
 

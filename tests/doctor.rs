@@ -42,13 +42,6 @@ impl Rng {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("an ephemeral port")
-}
-
 /// Configurations of the kinds teams write: exact origins, patterns, `*`,
 /// another site's origin; method subsets; `*`, the SDK's headers listed
 /// exactly (with or without the token, in either case), a pattern, none;
@@ -215,8 +208,8 @@ fn proof(engine: Engine) {
         return;
     }
     let origins = vec![
-        format!("http://127.0.0.1:{}", free_port()),
-        format!("http://localhost:{}", free_port()),
+        format!("http://127.0.0.1:{}", common::free_port()),
+        format!("http://localhost:{}", common::free_port()),
     ];
     let configs = configurations(&origins);
     // Doctor's fix for each configuration it finds failing (for these
@@ -345,7 +338,9 @@ fn proof(engine: Engine) {
             ));
         }
     }
-    eprintln!(
+    common::summary(
+        &format!("doctor-proof-{engine}"),
+        &format!(
         "doctor proof ({engine}, {}): {} configurations ({} fixed by doctor) × {} origins × {} operations × 2 (with and without x-cos-security-token): {compared} outcomes compared, {} disagreement(s); {failing_before} failing before the fix, {fixed_pass}/{fixed_total} runs of configurations fixed for everything pass, {own_pass}/{own_total} operations pass with their own fix; {:.1} s",
         v["version"].as_str().unwrap_or("?"),
         configs.len(),
@@ -354,6 +349,7 @@ fn proof(engine: Engine) {
         RUN.len(),
         disagreements.len(),
         took.as_secs_f64()
+    ),
     );
     assert_eq!(own_total, own.len(), "each own fix was run");
     assert!(
