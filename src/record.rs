@@ -757,3 +757,66 @@ pub fn write_recordings(
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod vendor_merge_tests {
+    use super::*;
+    use crate::case::VendorFile;
+
+    fn spec() -> crate::target::TargetSpec {
+        crate::target::TargetSpec::resolve("emulator-s3", None).expect("built in")
+    }
+
+    fn rec<'a>(spec: &'a crate::target::TargetSpec, identity: &'a Identity) -> VendorRecording<'a> {
+        VendorRecording {
+            name: "moto",
+            spec,
+            identity,
+            date: "2026-12-01",
+        }
+    }
+
+    #[test]
+    fn a_persons_words_and_skips_survive_a_re_recording() {
+        let (spec, identity) = (spec(), Identity::default());
+        let mut old = VendorFile {
+            vendor: "moto".into(),
+            observed: "moto 5.1, by hand".into(),
+            ..Default::default()
+        };
+        old.divergences.insert(
+            "a/skipped".into(),
+            Divergence {
+                reason: "breaks the server".into(),
+                skip: true,
+                ..Default::default()
+            },
+        );
+        old.divergences.insert(
+            "a/gone".into(),
+            Divergence {
+                reason: "fixed since".into(),
+                ..Default::default()
+            },
+        );
+        let merged = rec(&spec, &identity).merge(&old, &[], &[]);
+        assert_eq!(merged.observed, "moto 5.1, by hand");
+        // A skip is kept though the case was not run; a divergence no
+        // outcome shows any more goes.
+        assert!(merged.divergences["a/skipped"].skip);
+        assert!(!merged.divergences.contains_key("a/gone"));
+    }
+
+    #[test]
+    fn a_new_file_says_who_wrote_it_and_an_old_header_stays() {
+        let (spec, identity) = (spec(), Identity::default());
+        let r = rec(&spec, &identity);
+        let fresh = r.merge(&VendorFile::default(), &[], &[]);
+        assert_eq!(fresh.vendor, "moto");
+        assert_eq!(fresh.observed, "emulator-s3, recorded 2026-12-01");
+        let header = r.header("");
+        assert!(header.starts_with("# What moto does where it differs from COS"));
+        assert!(header.contains("`coscors record --target emulator-s3 --vendor moto`"));
+        assert_eq!(r.header("# mine\n# two\nvendor: moto\n"), "# mine\n# two\n");
+    }
+}
