@@ -49,15 +49,15 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
     e.absent = absent;
     // Patterns (identity headers) stay patterns while they hold.
     for (name, patterns) in &original.matching.0 {
-        if !differs(Checked::Header(name.clone())) {
-            e.matching.0.push((name.clone(), patterns.clone()));
-        } else {
+        if differs(Checked::Header(name.clone())) {
             let values: Vec<String> = observed.all(name).map(|(_, v)| v.to_string()).collect();
             if values.is_empty() {
                 e.absent.push(name.clone());
             } else {
                 e.headers.0.push((name.clone(), vec![values.join(", ")]));
             }
+        } else {
+            e.matching.0.push((name.clone(), patterns.clone()));
         }
     }
     if original.error.is_some() || observed.status >= 400 {
@@ -178,7 +178,7 @@ pub fn doc_path_resource(observed: &str, bucket: &str, documented: &str) -> Opti
 /// messages in cases/vendors/s3.yaml). If the endpoint's message changed,
 /// the next run says so.
 pub fn keep_prior_messages(new: &mut Divergence, prior: &Divergence) {
-    for (n, step) in new.steps.iter_mut() {
+    for (n, step) in &mut new.steps {
         let (Some(err), Some(old)) = (
             step.error.as_mut(),
             prior.steps.get(n).and_then(|p| p.error.as_ref()),
@@ -186,7 +186,7 @@ pub fn keep_prior_messages(new: &mut Divergence, prior: &Divergence) {
             continue;
         };
         if err.message.is_none() && err.code == old.code {
-            err.message = old.message.clone();
+            err.message.clone_from(&old.message);
         }
     }
 }
@@ -602,14 +602,10 @@ impl VendorRecording<'_> {
             let first = o
                 .steps
                 .iter()
-                .flat_map(|s| s.comparison.mismatches.first())
-                .next()
-                .map(|m| m.what.to_string())
-                .unwrap_or_else(|| "error".into());
+                .find_map(|s| s.comparison.mismatches.first())
+                .map_or_else(|| "error".into(), |m| m.what.to_string());
             let prior: Option<&Divergence> = old.divergences.get(&o.id);
-            let reason = prior
-                .map(|d| d.reason.clone())
-                .unwrap_or_else(|| format!("UNTRIAGED: {first}"));
+            let reason = prior.map_or_else(|| format!("UNTRIAGED: {first}"), |d| d.reason.clone());
             if let Some(mut d) = divergence_of(case, o, &reason, self.identity) {
                 d.link = prior.and_then(|p| p.link.clone());
                 if let Some(p) = prior {
@@ -617,7 +613,7 @@ impl VendorRecording<'_> {
                 }
                 // A path-style Resource holds the run's key prefix:
                 // recorded in the documents' form instead.
-                for (n, e) in d.steps.iter_mut() {
+                for (n, e) in &mut d.steps {
                     let documented = case
                         .case
                         .steps

@@ -78,8 +78,10 @@ fn main() {
                     );
                     let id = c.id.clone();
                     trials.push(Trial::test(id, move || {
-                        let _guard = (!spec.isolated())
-                            .then(|| lock.lock().unwrap_or_else(|p| p.into_inner()));
+                        let _guard = (!spec.isolated()).then(|| {
+                            lock.lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        });
                         let rt = tokio::runtime::Builder::new_current_thread()
                             .enable_all()
                             .build()
@@ -150,12 +152,11 @@ fn hold_bucket(spec: &TargetSpec, shared: &Arc<Shared>) -> anyhow::Result<Held> 
             // 409 (it exists) is fine.
             let _ = control.send("PUT", "/", None, &[], Vec::new()).await;
         }
-        let saved = match coscors::safety::load_saved(&dir)? {
-            Some(s) => s,
-            None => {
-                let owned = std::env::var("COSCORS_I_OWN_THIS_BUCKET").as_deref() == Ok("1");
-                coscors::safety::save(&control, &dir, owned).await?
-            }
+        let saved = if let Some(s) = coscors::safety::load_saved(&dir)? {
+            s
+        } else {
+            let owned = std::env::var("COSCORS_I_OWN_THIS_BUCKET").as_deref() == Ok("1");
+            coscors::safety::save(&control, &dir, owned).await?
         };
         anyhow::Ok((control, saved))
     })?;

@@ -80,7 +80,7 @@ async fn seed_003_exchanges_on_coscors_serve() {
                 // the seed gives: the same shapes as the seed's (44
                 // characters; 172 for the trace id).
                 "x-cos-request-id" | "x-cos-trace-id" if want.status >= 400 => {
-                    assert_eq!(got.len(), value.len(), "exchange {n}: {name} {got}")
+                    assert_eq!(got.len(), value.len(), "exchange {n}: {name} {got}");
                 }
                 "x-cos-request-id" | "x-cos-trace-id" => {}
                 _ => assert_headers(&r, &[(name, value)], &[]),
