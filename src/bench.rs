@@ -569,3 +569,59 @@ mod peer_tests {
         }
     }
 }
+
+/// Replace (or add) the block `name` of the generated figures file at
+/// `path` (`reports/bench.md`) with `figures`, as `coscors bench --write`
+/// does: the one place speed figures are kept, written by the benchmark,
+/// never by hand. Other blocks of the file are kept as they are.
+pub fn write_block(
+    path: &std::path::Path,
+    name: &str,
+    command: &str,
+    date: &str,
+    figures: &str,
+) -> Result<()> {
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    std::fs::write(path, with_block(&old, name, command, date, figures))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// [`write_block`]'s text.
+pub fn with_block(old: &str, name: &str, command: &str, date: &str, figures: &str) -> String {
+    const HEAD: &str = "# Speed figures\n\nWritten by `coscors bench --write reports/bench.md` (each block by the command above it); not\nedited by hand. Figures compare only within one run on one machine: the ratios are the result.\n";
+    let (open, close) = (
+        format!("<!-- bench:{name} -->"),
+        format!("<!-- /bench:{name} -->"),
+    );
+    let block = format!(
+        "{open}\n## {name}\n\n`{command}`, {date}\n\n```\n{}\n```\n{close}",
+        figures.trim_end()
+    );
+    let body = if old.is_empty() {
+        HEAD.to_string()
+    } else {
+        old.to_string()
+    };
+    match (body.find(&open), body.find(&close)) {
+        (Some(a), Some(b)) if b > a => format!("{}{block}{}", &body[..a], &body[b + close.len()..]),
+        _ => format!("{}\n\n{block}\n", body.trim_end()),
+    }
+}
+
+#[cfg(test)]
+mod write_tests {
+    use super::with_block;
+
+    #[test]
+    fn a_block_is_replaced_in_place_and_others_are_kept() {
+        let one = with_block("", "preflight", "coscors bench", "2026-12-01", "a 1\n");
+        assert!(one.starts_with("# Speed figures"));
+        assert!(one.contains("<!-- bench:preflight -->\n## preflight\n\n`coscors bench`, 2026-12-01\n\n```\na 1\n```\n<!-- /bench:preflight -->"));
+        let two = with_block(&one, "fuzz", "coscors bench --fuzz", "2026-12-01", "f 2");
+        let three = with_block(&two, "preflight", "coscors bench", "2026-12-02", "a 3");
+        assert!(three.contains("a 3") && !three.contains("a 1"));
+        assert!(three.contains("f 2"));
+        assert!(three.find("bench:preflight").unwrap() < three.find("bench:fuzz").unwrap());
+        assert_eq!(three.matches("# Speed figures").count(), 1);
+    }
+}
