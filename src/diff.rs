@@ -13,8 +13,8 @@ use quick_xml::Reader;
 use similar::{ChangeTag, TextDiff};
 
 use crate::case::{Expect, Normalisation};
+use crate::http::Observed;
 use crate::model::{self, headers, CorsConfiguration};
-use crate::target::Observed;
 
 /// Headers whose value changes from request to request.
 pub const VOLATILE_HEADERS: [&str; 7] = [

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 
 use crate::case::{Divergence, Expect, ExpectError, Headers, Identity, LoadedCase};
 use crate::diff::{self, Checked, Comparison};
+use crate::http::Observed;
 use crate::model::xml;
 use crate::runner::{CaseOutcome, Verdict};
-use crate::target::Observed;
 
 /// What `observed` says about the fields `original` checks. Where the
 /// comparison found no difference, the original's wording is kept (so that
