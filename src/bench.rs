@@ -299,14 +299,16 @@ async fn measure(server: &Peer, config: &BenchConfig, window: Duration) -> Resul
         tasks.push(tokio::spawn(async move {
             let mut sender: Option<Sender<Empty<Bytes>>> = None;
             while !stop.load(Ordering::Relaxed) {
-                if sender.as_ref().is_none_or(|s| s.is_closed()) {
-                    match connect(s.addr).await {
-                        Ok(c) => sender = Some(c),
-                        Err(_) => {
-                            errors.fetch_add(1, Ordering::Relaxed);
-                            tokio::time::sleep(Duration::from_millis(5)).await;
-                            continue;
-                        }
+                if sender
+                    .as_ref()
+                    .is_none_or(hyper::client::conn::http1::SendRequest::is_closed)
+                {
+                    if let Ok(c) = connect(s.addr).await {
+                        sender = Some(c);
+                    } else {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                        continue;
                     }
                 }
                 let Some(tx) = sender.as_mut() else { continue };
@@ -324,25 +326,22 @@ async fn measure(server: &Peer, config: &BenchConfig, window: Duration) -> Resul
                     )
                     .body(Empty::<Bytes>::new());
                 let Ok(req) = req else { break };
-                match tx.send_request(req).await {
-                    Ok(resp) => {
-                        let status = resp.status().as_u16();
-                        let ok = resp.into_body().collect().await.is_ok();
-                        if counting.load(Ordering::Relaxed) {
-                            if ok {
-                                count.fetch_add(1, Ordering::Relaxed);
-                                if let Ok(mut m) = statuses.lock() {
-                                    *m.entry(status).or_default() += 1;
-                                }
-                            } else {
-                                errors.fetch_add(1, Ordering::Relaxed);
+                if let Ok(resp) = tx.send_request(req).await {
+                    let status = resp.status().as_u16();
+                    let ok = resp.into_body().collect().await.is_ok();
+                    if counting.load(Ordering::Relaxed) {
+                        if ok {
+                            count.fetch_add(1, Ordering::Relaxed);
+                            if let Ok(mut m) = statuses.lock() {
+                                *m.entry(status).or_default() += 1;
                             }
+                        } else {
+                            errors.fetch_add(1, Ordering::Relaxed);
                         }
                     }
-                    Err(_) => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                        sender = None;
-                    }
+                } else {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                    sender = None;
                 }
             }
         }));
@@ -386,9 +385,7 @@ pub fn machine() -> String {
                 .map(|(_, v)| v.trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|s| {
@@ -397,8 +394,10 @@ pub fn machine() -> String {
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<u64>().ok())
         })
-        .map(|kb| format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0))
-        .unwrap_or_else(|| "unknown memory".into());
+        .map_or_else(
+            || "unknown memory".into(),
+            |kb| format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0),
+        );
     format!("{cpu}, {cores} cores, {mem}")
 }
 
@@ -412,7 +411,7 @@ pub fn render(config: &BenchConfig, results: &[Measurement]) -> String {
         config.rounds.max(1),
         config.warmup
     );
-    let base = results.first().map(Measurement::rate).unwrap_or(0.0);
+    let base = results.first().map_or(0.0, Measurement::rate);
     out.push_str(&format!(
         "{:<34} {:>12} {:>10} {:>8}  statuses\n",
         "server", "req/s", "vs bare", "errors"
@@ -568,5 +567,61 @@ mod peer_tests {
         ] {
             assert!(Peer::parse(bad).is_err(), "{bad}");
         }
+    }
+}
+
+/// Replace (or add) the block `name` of the generated figures file at
+/// `path` (`reports/bench.md`) with `figures`, as `coscors bench --write`
+/// does: the one place speed figures are kept, written by the benchmark,
+/// never by hand. Other blocks of the file are kept as they are.
+pub fn write_block(
+    path: &std::path::Path,
+    name: &str,
+    command: &str,
+    date: &str,
+    figures: &str,
+) -> Result<()> {
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    std::fs::write(path, with_block(&old, name, command, date, figures))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// [`write_block`]'s text.
+pub fn with_block(old: &str, name: &str, command: &str, date: &str, figures: &str) -> String {
+    const HEAD: &str = "# Speed figures\n\nWritten by `coscors bench --write reports/bench.md` (each block by the command above it); not\nedited by hand. Figures compare only within one run on one machine: the ratios are the result.\n";
+    let (open, close) = (
+        format!("<!-- bench:{name} -->"),
+        format!("<!-- /bench:{name} -->"),
+    );
+    let block = format!(
+        "{open}\n## {name}\n\n`{command}`, {date}\n\n```\n{}\n```\n{close}",
+        figures.trim_end()
+    );
+    let body = if old.is_empty() {
+        HEAD.to_string()
+    } else {
+        old.to_string()
+    };
+    match (body.find(&open), body.find(&close)) {
+        (Some(a), Some(b)) if b > a => format!("{}{block}{}", &body[..a], &body[b + close.len()..]),
+        _ => format!("{}\n\n{block}\n", body.trim_end()),
+    }
+}
+
+#[cfg(test)]
+mod write_tests {
+    use super::with_block;
+
+    #[test]
+    fn a_block_is_replaced_in_place_and_others_are_kept() {
+        let one = with_block("", "preflight", "coscors bench", "2026-12-01", "a 1\n");
+        assert!(one.starts_with("# Speed figures"));
+        assert!(one.contains("<!-- bench:preflight -->\n## preflight\n\n`coscors bench`, 2026-12-01\n\n```\na 1\n```\n<!-- /bench:preflight -->"));
+        let two = with_block(&one, "fuzz", "coscors bench --fuzz", "2026-12-01", "f 2");
+        let three = with_block(&two, "preflight", "coscors bench", "2026-12-02", "a 3");
+        assert!(three.contains("a 3") && !three.contains("a 1"));
+        assert!(three.contains("f 2"));
+        assert!(three.find("bench:preflight").unwrap() < three.find("bench:fuzz").unwrap());
+        assert_eq!(three.matches("# Speed figures").count(), 1);
     }
 }

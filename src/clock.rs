@@ -7,8 +7,7 @@ use crate::sign::sigv4::format_amz_date;
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// `YYYY-MM-DD` of a Unix time.

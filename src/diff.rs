@@ -13,8 +13,8 @@ use quick_xml::Reader;
 use similar::{ChangeTag, TextDiff};
 
 use crate::case::{Expect, Normalisation};
+use crate::http::Observed;
 use crate::model::{self, headers, CorsConfiguration};
-use crate::target::Observed;
 
 /// Headers whose value changes from request to request.
 pub const VOLATILE_HEADERS: [&str; 7] = [
@@ -388,7 +388,7 @@ fn compare_error(
     for name in &err.absent_elements {
         let got = field(name);
         c.check(
-            Checked::Error(name.to_string()),
+            Checked::Error(name.clone()),
             "(absent)".into(),
             got.unwrap_or("(absent)").to_string(),
             got.is_none(),
@@ -405,7 +405,7 @@ fn compare_error(
             ));
         }
         c.check(
-            Checked::Error(name.to_string()),
+            Checked::Error(name.clone()),
             "(present)".into(),
             got.unwrap_or("(absent or empty)").to_string(),
             got.is_some(),

@@ -228,15 +228,12 @@ impl Harness {
         let args = self.args.clone().unwrap_or_else(Arguments::from_args);
         let tally = Arc::new(Mutex::new(Vec::new()));
         let (trials, target) = self.trials(&tally);
-        let target = match target {
-            Ok(t) => t,
-            Err(_) => {
-                return Run {
-                    conclusion: libtest_mimic::run(&args, trials),
-                    verdicts: Vec::new(),
-                    exit_code: None,
-                }
-            }
+        let Ok(target) = target else {
+            return Run {
+                conclusion: libtest_mimic::run(&args, trials),
+                verdicts: Vec::new(),
+                exit_code: None,
+            };
         };
         // On a shared bucket: hold it (across processes), save its CORS
         // configuration once per run, put it back and delete what the
@@ -278,7 +275,9 @@ impl Harness {
                 }
             }
         }
-        let seen = tally.lock().unwrap_or_else(|p| p.into_inner());
+        let seen = tally
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if !seen.is_empty() {
             println!("{}", summary(&target.spec, target.vendor.as_deref(), &seen));
         }
@@ -388,7 +387,10 @@ impl Harness {
         let (spec, shared, records) = (r.spec.clone(), r.shared.clone(), r.records.clone());
         let (strict, verdicts) = (self.strict, self.verdicts.clone());
         Trial::ignorable_test(c.id.clone(), move || {
-            let _guard = (!spec.isolated()).then(|| lock.lock().unwrap_or_else(|p| p.into_inner()));
+            let _guard = (!spec.isolated()).then(|| {
+                lock.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            });
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -398,12 +400,15 @@ impl Harness {
                 write_verdict(dir, &spec.name, &c.id, outcome.verdict.word())
                     .map_err(|e| Failed::from(format!("{e:#}")))?;
             }
-            tally.lock().unwrap_or_else(|p| p.into_inner()).push(Seen {
-                id: c.id.clone(),
-                verdict: outcome.verdict.clone(),
-                as_cos: outcome.as_cos == Some(true),
-                as_s3: outcome.as_s3 == Some(true),
-            });
+            tally
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(Seen {
+                    id: c.id.clone(),
+                    verdict: outcome.verdict.clone(),
+                    as_cos: outcome.as_cos == Some(true),
+                    as_s3: outcome.as_s3 == Some(true),
+                });
             if outcome.verdict.gates(strict) {
                 return Err(Failed::from(outcome.report()));
             }

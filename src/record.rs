@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 
 use crate::case::{Divergence, Expect, ExpectError, Headers, Identity, LoadedCase};
 use crate::diff::{self, Checked, Comparison};
+use crate::http::Observed;
 use crate::model::xml;
 use crate::runner::{CaseOutcome, Verdict};
-use crate::target::Observed;
 
 /// What `observed` says about the fields `original` checks. Where the
 /// comparison found no difference, the original's wording is kept (so that
@@ -49,15 +49,15 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
     e.absent = absent;
     // Patterns (identity headers) stay patterns while they hold.
     for (name, patterns) in &original.matching.0 {
-        if !differs(Checked::Header(name.clone())) {
-            e.matching.0.push((name.clone(), patterns.clone()));
-        } else {
+        if differs(Checked::Header(name.clone())) {
             let values: Vec<String> = observed.all(name).map(|(_, v)| v.to_string()).collect();
             if values.is_empty() {
                 e.absent.push(name.clone());
             } else {
                 e.headers.0.push((name.clone(), vec![values.join(", ")]));
             }
+        } else {
+            e.matching.0.push((name.clone(), patterns.clone()));
         }
     }
     if original.error.is_some() || observed.status >= 400 {
@@ -178,7 +178,7 @@ pub fn doc_path_resource(observed: &str, bucket: &str, documented: &str) -> Opti
 /// messages in cases/vendors/s3.yaml). If the endpoint's message changed,
 /// the next run says so.
 pub fn keep_prior_messages(new: &mut Divergence, prior: &Divergence) {
-    for (n, step) in new.steps.iter_mut() {
+    for (n, step) in &mut new.steps {
         let (Some(err), Some(old)) = (
             step.error.as_mut(),
             prior.steps.get(n).and_then(|p| p.error.as_ref()),
@@ -186,7 +186,7 @@ pub fn keep_prior_messages(new: &mut Divergence, prior: &Divergence) {
             continue;
         };
         if err.message.is_none() && err.code == old.code {
-            err.message = old.message.clone();
+            err.message.clone_from(&old.message);
         }
     }
 }
@@ -602,14 +602,10 @@ impl VendorRecording<'_> {
             let first = o
                 .steps
                 .iter()
-                .flat_map(|s| s.comparison.mismatches.first())
-                .next()
-                .map(|m| m.what.to_string())
-                .unwrap_or_else(|| "error".into());
+                .find_map(|s| s.comparison.mismatches.first())
+                .map_or_else(|| "error".into(), |m| m.what.to_string());
             let prior: Option<&Divergence> = old.divergences.get(&o.id);
-            let reason = prior
-                .map(|d| d.reason.clone())
-                .unwrap_or_else(|| format!("UNTRIAGED: {first}"));
+            let reason = prior.map_or_else(|| format!("UNTRIAGED: {first}"), |d| d.reason.clone());
             if let Some(mut d) = divergence_of(case, o, &reason, self.identity) {
                 d.link = prior.and_then(|p| p.link.clone());
                 if let Some(p) = prior {
@@ -617,7 +613,7 @@ impl VendorRecording<'_> {
                 }
                 // A path-style Resource holds the run's key prefix:
                 // recorded in the documents' form instead.
-                for (n, e) in d.steps.iter_mut() {
+                for (n, e) in &mut d.steps {
                     let documented = case
                         .case
                         .steps
@@ -756,4 +752,67 @@ pub fn write_recordings(
         written += 1;
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod vendor_merge_tests {
+    use super::*;
+    use crate::case::VendorFile;
+
+    fn spec() -> crate::target::TargetSpec {
+        crate::target::TargetSpec::resolve("emulator-s3", None).expect("built in")
+    }
+
+    fn rec<'a>(spec: &'a crate::target::TargetSpec, identity: &'a Identity) -> VendorRecording<'a> {
+        VendorRecording {
+            name: "moto",
+            spec,
+            identity,
+            date: "2026-12-01",
+        }
+    }
+
+    #[test]
+    fn a_persons_words_and_skips_survive_a_re_recording() {
+        let (spec, identity) = (spec(), Identity::default());
+        let mut old = VendorFile {
+            vendor: "moto".into(),
+            observed: "moto 5.1, by hand".into(),
+            ..Default::default()
+        };
+        old.divergences.insert(
+            "a/skipped".into(),
+            Divergence {
+                reason: "breaks the server".into(),
+                skip: true,
+                ..Default::default()
+            },
+        );
+        old.divergences.insert(
+            "a/gone".into(),
+            Divergence {
+                reason: "fixed since".into(),
+                ..Default::default()
+            },
+        );
+        let merged = rec(&spec, &identity).merge(&old, &[], &[]);
+        assert_eq!(merged.observed, "moto 5.1, by hand");
+        // A skip is kept though the case was not run; a divergence no
+        // outcome shows any more goes.
+        assert!(merged.divergences["a/skipped"].skip);
+        assert!(!merged.divergences.contains_key("a/gone"));
+    }
+
+    #[test]
+    fn a_new_file_says_who_wrote_it_and_an_old_header_stays() {
+        let (spec, identity) = (spec(), Identity::default());
+        let r = rec(&spec, &identity);
+        let fresh = r.merge(&VendorFile::default(), &[], &[]);
+        assert_eq!(fresh.vendor, "moto");
+        assert_eq!(fresh.observed, "emulator-s3, recorded 2026-12-01");
+        let header = r.header("");
+        assert!(header.starts_with("# What moto does where it differs from COS"));
+        assert!(header.contains("`coscors record --target emulator-s3 --vendor moto`"));
+        assert_eq!(r.header("# mine\n# two\nvendor: moto\n"), "# mine\n# two\n");
+    }
 }

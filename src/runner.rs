@@ -460,7 +460,11 @@ async fn run_step(
     case: &LoadedCase,
 ) -> Result<StepResult> {
     let req = &step.request;
-    let body = req.body.as_ref().map(|b| b.bytes()).unwrap_or_default();
+    let body = req
+        .body
+        .as_ref()
+        .map(super::case::Body::bytes)
+        .unwrap_or_default();
     let mut headers: Vec<(String, String)> = req
         .headers
         .pairs()

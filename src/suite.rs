@@ -248,8 +248,8 @@ pub async fn run(
         }
     };
     tokio::select! {
-        _ = run_all => {}
-        _ = crate::signal::stop_signal() => { result.interrupted = true; }
+        () = run_all => {}
+        () = crate::signal::stop_signal() => { result.interrupted = true; }
     }
     result.leftover_keys = control.cleanup().await;
     result.restore = Some(
@@ -270,8 +270,7 @@ pub fn default_out_dir() -> PathBuf {
 pub fn fresh_dir(name: &str) -> PathBuf {
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .map_or(0, |d| d.as_secs());
     Path::new("target")
         .join("coscors")
         .join(name.replace("{t}", &t.to_string()))

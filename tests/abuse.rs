@@ -251,8 +251,7 @@ fn creds() -> coscors::sign::Credentials {
 fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn signed_serve(profile: &str) -> common::Served {
@@ -922,7 +921,7 @@ async fn idle_connections_are_shed_before_descriptors_run_out() {
     let mut line = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
         .expect("first line");
-    let _served = common::Served {
+    let served = common::Served {
         addr: line
             .trim()
             .strip_prefix("listening on http://")
@@ -930,7 +929,7 @@ async fn idle_connections_are_shed_before_descriptors_run_out() {
             .unwrap_or_else(|| panic!("first line is {line:?}")),
         child,
     };
-    let addr = _served.addr;
+    let addr = served.addr;
     let mut idle = Vec::new();
     for _ in 0..400 {
         match tokio::time::timeout(Duration::from_secs(2), TcpStream::connect(addr)).await {
@@ -961,8 +960,7 @@ async fn listen_backlog_holds_600_connections() {
         let ok = std::process::Command::new("kill")
             .args([sig, &pid])
             .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
+            .is_ok_and(|s| s.success());
         assert!(ok, "kill {sig} {pid}");
     };
     signal("-STOP");
@@ -1054,7 +1052,7 @@ async fn listing_pages_and_url_encodes() {
                 .unwrap_or_else(|e| panic!("page {page} is not XML ({e}): {}", r.body))
             {
                 quick_xml::events::Event::Start(e) => {
-                    path.push(String::from_utf8_lossy(e.name().as_ref()).into_owned())
+                    path.push(String::from_utf8_lossy(e.name().as_ref()).into_owned());
                 }
                 quick_xml::events::Event::End(_) => {
                     path.pop();

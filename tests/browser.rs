@@ -222,10 +222,10 @@ type Probe = (&'static str, Value, &'static str, Vec<(String, String)>);
 
 fn probe_items() -> Vec<Item> {
     let mut out = Vec::new();
-    let all = r#"<CORSConfiguration><CORSRule><AllowedOrigin>{{ORIGIN}}</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedMethod>DELETE</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>"#;
+    let all = r"<CORSConfiguration><CORSRule><AllowedOrigin>{{ORIGIN}}</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedMethod>DELETE</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>";
     // A rule without AllowedHeader: a request that is preflighted with a
     // header is refused, one that is not preflighted goes through.
-    let no_headers = r#"<CORSConfiguration><CORSRule><AllowedOrigin>{{ORIGIN}}</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>PUT</AllowedMethod></CORSRule></CORSConfiguration>"#;
+    let no_headers = r"<CORSConfiguration><CORSRule><AllowedOrigin>{{ORIGIN}}</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>PUT</AllowedMethod></CORSRule></CORSConfiguration>";
     let ranges = [
         "bytes=0-",
         "bytes=0-99",

@@ -88,9 +88,9 @@ fn configurations(origins: &[String]) -> Vec<CorsConfiguration> {
     let mut out = Vec::new();
     while out.len() < CONFIGS {
         let mut c = CorsConfiguration::default();
-        for _ in 0..1 + rng.below(3) {
+        for _ in 0..=rng.below(3) {
             let mut r = CorsRule::default();
-            for _ in 0..1 + rng.below(2) {
+            for _ in 0..=rng.below(2) {
                 let o = &origin_choices[rng.below(origin_choices.len())];
                 if !r.allowed_origins.iter().any(|x| x == o) {
                     r.allowed_origins.push(o.clone().into());

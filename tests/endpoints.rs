@@ -281,8 +281,7 @@ async fn signed_run_passes_and_leaks_no_secret() {
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn cos_auth(

@@ -24,8 +24,7 @@ fn moto_available() -> bool {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
+            .is_ok_and(|s| s.success())
 }
 
 fn s3rver_bin() -> std::path::PathBuf {
@@ -151,8 +150,7 @@ fn s3rver_behaves_as_recorded() {
 /// Where `.ci/run` caches the slow installs (the start scripts' default).
 fn cache() -> PathBuf {
     std::env::var_os("COSCORS_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/coscors"))
+        .map_or_else(|| PathBuf::from("/var/cache/coscors"), PathBuf::from)
 }
 
 /// A peer started by `tests/peers/start-<peer>.sh` with `env`, its pid file
@@ -197,8 +195,7 @@ fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 #[test]
@@ -260,16 +257,14 @@ fn garage_behaves_as_recorded() {
 
 #[test]
 fn localstack_behaves_as_recorded() {
-    let installed = std::fs::read_dir(cache())
-        .map(|d| {
-            d.flatten().any(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with("localstack-2026.3.0-py3.")
-                    && e.path().join(".coscors-ready").exists()
-            })
+    let installed = std::fs::read_dir(cache()).is_ok_and(|d| {
+        d.flatten().any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("localstack-2026.3.0-py3.")
+                && e.path().join(".coscors-ready").exists()
         })
-        .unwrap_or(false);
+    });
     if !require(
         "LocalStack 2026.3.0 in its venv (tests/peers/start-localstack.sh)",
         installed,

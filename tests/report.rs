@@ -708,8 +708,7 @@ fn a_real_four_target_report_is_under_300_kb_and_its_junit_validates() {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+        .is_ok_and(|s| s.success());
     let s3rver = repo().join("tests/peers/node_modules/s3rver/bin/s3rver.js");
     if !require(
         "moto[server] (PyPI) and s3rver (npm, in tests/peers)",

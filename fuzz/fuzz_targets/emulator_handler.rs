@@ -11,12 +11,21 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let mut headers = [httparse::EMPTY_HEADER; 32];
     let mut req = httparse::Request::new(&mut headers);
-    let Ok(httparse::Status::Complete(head_len)) = req.parse(data) else { return };
-    let (Some(method), Some(target)) = (req.method, req.path) else { return };
-    let Ok(method) = Method::from_bytes(method.as_bytes()) else { return };
+    let Ok(httparse::Status::Complete(head_len)) = req.parse(data) else {
+        return;
+    };
+    let (Some(method), Some(target)) = (req.method, req.path) else {
+        return;
+    };
+    let Ok(method) = Method::from_bytes(method.as_bytes()) else {
+        return;
+    };
     let mut map = HeaderMap::new();
     for h in req.headers.iter() {
-        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(h.name.as_bytes()), HeaderValue::from_bytes(h.value)) {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(h.name.as_bytes()),
+            HeaderValue::from_bytes(h.value),
+        ) {
             map.append(n, v);
         }
     }
@@ -40,6 +49,10 @@ fuzz_target!(|data: &[u8]| {
                 body: Some(body.clone()),
             },
         );
-        assert!(resp.status().as_u16() < 500, "5xx for {:?}", String::from_utf8_lossy(data));
+        assert!(
+            resp.status().as_u16() < 500,
+            "5xx for {:?}",
+            String::from_utf8_lossy(data)
+        );
     }
 });

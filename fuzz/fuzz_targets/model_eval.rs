@@ -13,7 +13,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
-    let Ok(input) = FuzzInput::generate(&mut u) else { return };
+    let Ok(input) = FuzzInput::generate(&mut u) else {
+        return;
+    };
     let steps = steps(&input);
     let wire: Vec<_> = steps.iter().map(|s| wire_form(&input, s)).collect();
     for profile in Profile::ALL {
@@ -21,7 +23,10 @@ fuzz_target!(|data: &[u8]| {
         run_model(profile, &input, &steps, &mut model);
         for (s, a) in steps.iter().zip(&model) {
             if s.kind == StepKind::Preflight && a.status == 200 {
-                assert!(a.header("Access-Control-Allow-Origin").is_some(), "allowed without Allow-Origin: {a:?}");
+                assert!(
+                    a.header("Access-Control-Allow-Origin").is_some(),
+                    "allowed without Allow-Origin: {a:?}"
+                );
             }
             if a.header("Access-Control-Allow-Origin") == Some("*") {
                 assert!(
@@ -38,6 +43,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         let handler = run_in_process(profile, &wire);
-        assert_eq!(model, handler, "model and emulator handler disagree on {input:?}");
+        assert_eq!(
+            model, handler,
+            "model and emulator handler disagree on {input:?}"
+        );
     }
 });

@@ -126,7 +126,7 @@ impl Sources {
     /// COS SDK's source or test, a recording of a COS target, or a COS issue
     /// thread. Only those can raise a grade above `inferred`.
     pub fn has_cos_source(&self) -> bool {
-        self.0.iter().any(|s| s.is_cos())
+        self.0.iter().any(Source::is_cos)
     }
 }
 
@@ -237,7 +237,7 @@ where
     D: Deserializer<'de>,
 {
     struct V<T>(fn(String) -> Result<T, String>);
-    impl<'de, T> Visitor<'de> for V<T> {
+    impl<T> Visitor<'_> for V<T> {
         type Value = T;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a string")

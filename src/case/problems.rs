@@ -92,9 +92,8 @@ impl Marks {
         let end = if parent.is_empty() {
             self.lines + 1
         } else {
-            let (name, up) = match parent.split_last() {
-                Some(x) => x,
-                None => return Vec::new(),
+            let Some((name, up)) = parent.split_last() else {
+                return Vec::new();
             };
             match self
                 .entries(up)

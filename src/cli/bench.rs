@@ -31,11 +31,25 @@ pub struct BenchArgs {
     /// beside a bare hyper round trip.
     #[arg(long)]
     pub fuzz: bool,
+    /// Also write the figures into this file's block for this measurement
+    /// (`reports/bench.md`: the one place speed figures are kept).
+    #[arg(long)]
+    pub write: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     if args.fuzz {
-        print!("{}", bench::fuzz_speed(args.seconds, args.rounds)?);
+        let figures = bench::fuzz_speed(args.seconds, args.rounds)?;
+        print!("{figures}");
+        write(
+            args,
+            "fuzz",
+            &format!(
+                "coscors bench --fuzz --seconds {} --rounds {}",
+                args.seconds, args.rounds
+            ),
+            &figures,
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let peers = args
@@ -51,6 +65,23 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         peers,
     };
     let results = bench::run(&config)?;
-    print!("{}", bench::render(&config, &results));
+    let figures = bench::render(&config, &results);
+    print!("{figures}");
+    let mut command = format!(
+        "coscors bench --connections {} --seconds {} --rounds {}",
+        args.connections, args.seconds, args.rounds
+    );
+    for p in &args.peers {
+        command.push_str(&format!(" --peer {p:?}"));
+    }
+    write(args, "preflight", &command, &figures)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// With `--write FILE`: the figures into FILE's block `name`.
+fn write(args: &BenchArgs, name: &str, command: &str, figures: &str) -> Result<()> {
+    match &args.write {
+        Some(path) => bench::write_block(path, name, command, &coscors::clock::today(), figures),
+        None => Ok(()),
+    }
 }

@@ -85,7 +85,7 @@ fn read_target(name: &str, targets: Option<&std::path::Path>) -> Result<String> 
                 String::from_utf8_lossy(&o.body)
             );
         }
-        String::from_utf8(o.body.to_vec()).context("GET ?cors: the body is not UTF-8")
+        String::from_utf8(o.body.clone()).context("GET ?cors: the body is not UTF-8")
     })
 }
 

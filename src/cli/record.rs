@@ -92,37 +92,34 @@ pub fn run(args: RecordArgs) -> Result<ExitCode> {
         anyhow::bail!("interrupted: nothing recorded");
     }
     let date = coscors::clock::today();
-    match args.vendor.as_deref() {
-        Some(name) => {
-            let path = coscors::case::vendor::vendor_path(&opts.cases_root, name);
-            let identity = match &spec.vendor {
-                Some(v) => {
-                    coscors::case::load_records(&opts.cases_root, v)
-                        .map_err(|e| anyhow::anyhow!("{e}"))?
-                        .identity
-                }
-                None => Default::default(),
-            };
-            let n = VendorRecording {
-                name,
-                spec: &spec,
-                identity: &identity,
-                date: &date,
+    if let Some(name) = args.vendor.as_deref() {
+        let path = coscors::case::vendor::vendor_path(&opts.cases_root, name);
+        let identity = match &spec.vendor {
+            Some(v) => {
+                coscors::case::load_records(&opts.cases_root, v)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .identity
             }
-            .write(&path, &cases, &result.outcomes)?;
-            println!(
-                "{n} divergence(s) of {} cases written to {}",
-                result.outcomes.len(),
-                path.display()
-            );
+            None => Default::default(),
+        };
+        let n = VendorRecording {
+            name,
+            spec: &spec,
+            identity: &identity,
+            date: &date,
         }
-        None => {
-            let dir = args
-                .out
-                .unwrap_or_else(|| opts.cases_root.join("recorded").join(&spec.name));
-            let written = record::write_recordings(&dir, &spec, &cases, &result.outcomes, &date)?;
-            println!("{written} recording(s) written under {}", dir.display());
-        }
+        .write(&path, &cases, &result.outcomes)?;
+        println!(
+            "{n} divergence(s) of {} cases written to {}",
+            result.outcomes.len(),
+            path.display()
+        );
+    } else {
+        let dir = args
+            .out
+            .unwrap_or_else(|| opts.cases_root.join("recorded").join(&spec.name));
+        let written = record::write_recordings(&dir, &spec, &cases, &result.outcomes, &date)?;
+        println!("{written} recording(s) written under {}", dir.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -105,8 +105,7 @@ pub fn cases_root(paths: &[PathBuf]) -> PathBuf {
             p.ancestors()
                 .find(|a| a.file_name().is_some_and(|n| n == "cases"))
         })
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("cases"))
+        .map_or_else(|| PathBuf::from("cases"), PathBuf::from)
 }
 
 /// Paths as given, and case ids looked up under ./cases. An argument that
@@ -274,7 +273,7 @@ fn list(
                 })
             )?,
             Format::Human => {
-                writeln!(out, "{:<60} {:<9} {}", c.id, c.case.evidence, c.case.source)?
+                writeln!(out, "{:<60} {:<9} {}", c.id, c.case.evidence, c.case.source)?;
             }
         }
     }

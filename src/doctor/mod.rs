@@ -273,14 +273,13 @@ pub fn judge_step(
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect();
-    match model::actual_request(Some(config), Some(origin), method, Profile::Cos) {
-        Some(h) => answer.extend(pairs(&h)),
-        None => {
-            v.reason = Some(format!(
-                "COS's answer to {method} carries no Access-Control-Allow-Origin for {origin}"
-            ));
-            return v;
-        }
+    if let Some(h) = model::actual_request(Some(config), Some(origin), method, Profile::Cos) {
+        answer.extend(pairs(&h));
+    } else {
+        v.reason = Some(format!(
+            "COS's answer to {method} carries no Access-Control-Allow-Origin for {origin}"
+        ));
+        return v;
     }
     if !browser::cors_check(origin, credentials, &answer) {
         v.reason = Some(format!(

@@ -22,8 +22,7 @@ use crate::sign::{constant_time_eq, cos, sigv4, Credentials};
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// A header's value as the signature sees it: all its values, joined with

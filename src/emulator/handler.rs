@@ -180,12 +180,13 @@ fn dispatch(ctx: &Ctx<'_>, req: &Request<'_>, unread: Option<&Unread>) -> Result
     // included, so that a browser can read the error.
     let origin = header(req.headers, &ORIGIN);
     // Read only where the profile looks at them (s3).
-    let preflight_headers = match ctx.profile.reads_preflight_headers_on_actual_requests() {
-        true => (
+    let preflight_headers = if ctx.profile.reads_preflight_headers_on_actual_requests() {
+        (
             header(req.headers, &ACCESS_CONTROL_REQUEST_METHOD),
             header(req.headers, &ACCESS_CONTROL_REQUEST_HEADERS),
-        ),
-        false => (None, None),
+        )
+    } else {
+        (None, None)
     };
     let cors_headers = cors.as_ref().and_then(|c| {
         model::actual_request_with(
@@ -513,7 +514,7 @@ fn object_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
         Method::PUT => {
             let body = req.body.clone().unwrap_or_default();
             check_md5(req, &body)?;
-            let ct = header(req.headers, &CONTENT_TYPE).map(|c| c.into_owned());
+            let ct = header(req.headers, &CONTENT_TYPE).map(std::borrow::Cow::into_owned);
             let etag = put(ctx, bucket, key, body, ct)?;
             Ok(Reply::new(200).header("etag", etag))
         }
@@ -618,13 +619,12 @@ fn initiate_upload(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Rep
         let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
         let secs = SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+            .map_or(0, |d| d.as_secs());
         format!("{secs}{hex}")
     };
     let upload = multipart::Upload {
         key: key.to_string(),
-        content_type: header(req.headers, &CONTENT_TYPE).map(|c| c.into_owned()),
+        content_type: header(req.headers, &CONTENT_TYPE).map(std::borrow::Cow::into_owned),
         parts: Default::default(),
     };
     let mut store = ctx.emu.store.write();

@@ -22,11 +22,10 @@ impl Default for IdGenerator {
     fn default() -> Self {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
+            .map_or(0, |d| d.as_nanos() as u64);
         IdGenerator {
             counter: AtomicU64::new(1),
-            seed: now ^ (std::process::id() as u64).rotate_left(32),
+            seed: now ^ u64::from(std::process::id()).rotate_left(32),
         }
     }
 }
@@ -65,8 +64,7 @@ impl IdGenerator {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let secs = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+            .map_or(0, |d| d.as_secs());
         let r = mix(self.seed ^ n);
         let mut raw = [b'_'; 33];
         hex(&mut raw[0..8], secs & 0xffff_ffff);
@@ -84,7 +82,7 @@ impl IdGenerator {
         let mut hex = String::with_capacity(128);
         let mut h = self.seed;
         for b in request_id.bytes() {
-            h = mix(h ^ b as u64);
+            h = mix(h ^ u64::from(b));
         }
         for i in 0..8u64 {
             hex.push_str(&format!("{:016x}", mix(h.wrapping_add(i))));

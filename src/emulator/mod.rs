@@ -4,8 +4,8 @@
 //! Layout: [`route`] turns a request line and `Host` into a typed
 //! [`route::Route`]; [`store`] keeps buckets and objects in memory;
 //! [`handler`] is the one function from a request to a response (no I/O, so
-//! the fuzz target can drive it); [`reply`] writes COS's common headers and
-//! error XML; [`server`] is the tokio/hyper accept loop.
+//! the fuzz target can drive it); `reply` writes COS's common headers and
+//! error XML; `server` is the tokio/hyper accept loop.
 
 mod auth;
 mod aws;

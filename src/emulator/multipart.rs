@@ -81,7 +81,7 @@ pub fn parse_complete(body: &[u8]) -> Result<Vec<(u32, String)>, ApiError> {
                 let text = t.unescape().map_err(|_| malformed("bad text"))?;
                 match (field.as_deref(), current.as_mut()) {
                     (Some(b"PartNumber"), Some(p)) => {
-                        p.0 = Some(text.trim().parse().map_err(|_| malformed("PartNumber"))?)
+                        p.0 = Some(text.trim().parse().map_err(|_| malformed("PartNumber"))?);
                     }
                     (Some(b"ETag"), Some(p)) => p.1 = Some(text.trim().to_string()),
                     _ => {}

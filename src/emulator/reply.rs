@@ -127,10 +127,7 @@ fn cached_date() -> HeaderValue {
         static CACHE: RefCell<(u64, Option<HeaderValue>)> = const { RefCell::new((u64::MAX, None)) };
     }
     let now = SystemTime::now();
-    let secs = now
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.0 != secs || c.1.is_none() {
@@ -146,7 +143,11 @@ fn cached_date() -> HeaderValue {
 /// The header name constant for a name [`CorsHeaders::for_each`] gives.
 fn cors_header_name(name: &'static str) -> HeaderName {
     use crate::model::headers;
-    use hyper::header::*;
+    use hyper::header::{
+        ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS,
+        ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS,
+        ACCESS_CONTROL_MAX_AGE, VARY,
+    };
     match name {
         headers::ALLOW_CREDENTIALS => ACCESS_CONTROL_ALLOW_CREDENTIALS,
         headers::ALLOW_HEADERS => ACCESS_CONTROL_ALLOW_HEADERS,

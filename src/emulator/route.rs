@@ -91,7 +91,7 @@ fn virtual_host(host: &str) -> Option<(String, Option<String>)> {
 fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
         // [::1]:port
-        return host.split_once(']').map(|(h, _)| &h[1..]).unwrap_or(host);
+        return host.split_once(']').map_or(host, |(h, _)| &h[1..]);
     }
     match host.rsplit_once(':') {
         Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,

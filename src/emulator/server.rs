@@ -131,7 +131,9 @@ struct Conn {
 
 impl Shared {
     fn conns(&self) -> std::sync::MutexGuard<'_, Conns> {
-        self.conns.lock().unwrap_or_else(|p| p.into_inner())
+        self.conns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn open(&self) -> (u64, Arc<Notify>) {
@@ -236,15 +238,12 @@ async fn serve_with(
     });
     loop {
         let (stream, _) = tokio::select! {
-            r = listener.accept() => match r {
-                Ok(conn) => conn,
+            r = listener.accept() => if let Ok(conn) = r { conn } else {
                 // Out of file descriptors and the like: free one if an idle
                 // connection holds it, wait, do not die.
-                Err(_) => {
-                    shared.shed_idlest();
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
+                shared.shed_idlest();
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
             },
             _ = shutdown.changed() => return Ok(()),
         };
@@ -285,7 +284,7 @@ async fn serve_with(
             tokio::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}
-                _ = shed.notified() => {
+                () = shed.notified() => {
                     // Shed: finish what is in flight, take nothing new.
                     conn.as_mut().graceful_shutdown();
                     let _ = tokio::time::timeout(Duration::from_secs(30), conn).await;
@@ -312,12 +311,15 @@ fn slow_down(shared: &Shared, req: hyper::Request<Incoming>) -> HttpResponse {
     resp
 }
 
-fn request_of<'a>(parts: &'a hyper::http::request::Parts, body: Option<Bytes>) -> Request<'a> {
+fn request_of(parts: &hyper::http::request::Parts, body: Option<Bytes>) -> Request<'_> {
     Request {
         method: &parts.method,
         path: parts.uri.path(),
         query: parts.uri.query(),
-        authority: parts.uri.authority().map(|a| a.as_str()),
+        authority: parts
+            .uri
+            .authority()
+            .map(hyper::http::uri::Authority::as_str),
         headers: &parts.headers,
         body,
     }

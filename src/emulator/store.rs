@@ -178,11 +178,15 @@ impl Store {
     // A poisoned lock means a panic elsewhere while holding it; the data is
     // still consistent (every write is a single insert/remove), so go on.
     pub fn read(&self) -> RwLockReadGuard<'_, HashMap<String, Bucket>> {
-        self.buckets.read().unwrap_or_else(|p| p.into_inner())
+        self.buckets
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn write(&self) -> RwLockWriteGuard<'_, HashMap<String, Bucket>> {
-        self.buckets.write().unwrap_or_else(|p| p.into_inner())
+        self.buckets
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Create a bucket; false if it already existed.

@@ -594,8 +594,8 @@ fn model_step<'i>(
     config: &mut Option<Cow<'i, CorsConfiguration>>,
 ) -> Answer {
     match s.kind {
-        StepKind::Setup => match &input.config {
-            Some(c) => {
+        StepKind::Setup => {
+            if let Some(c) = &input.config {
                 // What PUT ?cors with the written configuration checks,
                 // without writing it: its size, then the configuration
                 // (the digest is right by construction, and parsing
@@ -611,12 +611,11 @@ fn model_step<'i>(
                     }
                     Err(e) => error_answer(&e),
                 }
-            }
-            None => {
+            } else {
                 *config = None;
                 cors_answer(204, None)
             }
-        },
+        }
         StepKind::SetupObject => cors_answer(200, None),
         StepKind::SetupReset => {
             *config = None;

@@ -248,7 +248,7 @@ pub async fn campaign(
     let mut report = FuzzReport::default();
     let stopped = tokio::select! {
         r = run_loop(&mut pair, opts, &mut report, &mut progress) => r,
-        _ = crate::signal::stop_signal() => {
+        () = crate::signal::stop_signal() => {
             report.interrupted = true;
             Ok(())
         }
@@ -293,7 +293,7 @@ async fn run_loop(
                 }
                 break;
             }
-        };
+        }
         report.execs += 1;
         report.requests += 2 * run.steps.len() as u64;
         for (_, sig) in run.differences() {

@@ -69,8 +69,11 @@ fn simpler_strings(input: &FuzzInput, out: &mut Vec<FuzzInput>) {
                 for simple in simpler(v) {
                     let mut c = input.clone();
                     match (&mut c.requests[i], which) {
-                        (FuzzRequest::Preflight { origin, .. }, 0)
-                        | (FuzzRequest::Actual { origin, .. }, 0) => origin[j] = simple,
+                        (
+                            FuzzRequest::Preflight { origin, .. }
+                            | FuzzRequest::Actual { origin, .. },
+                            0,
+                        ) => origin[j] = simple,
                         (FuzzRequest::Preflight { headers, .. }, _) => headers[j] = simple,
                         _ => continue,
                     }

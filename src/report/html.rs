@@ -210,11 +210,7 @@ pub fn render(results: &Results) -> Result<String> {
             totals,
             "<tr><th>{}</th><td class=\"x\">{}</td><td class=\"x\">{}</td><td class=\"x\">{}</td>",
             esc(&t.name),
-            esc(results
-                .products
-                .get(&t.name)
-                .map(String::as_str)
-                .unwrap_or("—")),
+            esc(results.products.get(&t.name).map_or("—", String::as_str)),
             esc(&t.profile),
             esc(t.vendor.as_deref().unwrap_or("—"))
         );
@@ -298,7 +294,7 @@ pub fn render(results: &Results) -> Result<String> {
                 // differs): no link without JavaScript; the script opens its
                 // small detail (and its permalink) on a click.
                 Some(VerdictKind::Conforms) => {
-                    m.push_str("<td class=\"cell conforms\">conforms</td>")
+                    m.push_str("<td class=\"cell conforms\">conforms</td>");
                 }
                 Some(v) => {
                     let _ = write!(
@@ -395,7 +391,7 @@ fn detail(out: &mut String, id: &str, target: &str, c: &Case) {
                 continue;
             }
             if equal > 0 {
-                let _ = write!(out, "<i>{equal} as expected</i>",);
+                let _ = write!(out, "<i>{equal} as expected</i>");
                 equal = 0;
             }
             if i < n {

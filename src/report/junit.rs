@@ -87,7 +87,7 @@ pub fn render(results: &Results, target: &str) -> String {
                     "      <failure message=\"{}\" type=\"mismatch\">{}</failure>\n",
                     escape(message.as_str()),
                     escape(diff.as_str())
-                ))
+                ));
             }
             VerdictKind::Error => out.push_str(&format!(
                 "      <error message=\"{}\" type=\"error\"/>\n",

@@ -274,7 +274,10 @@ struct Pacer {
 impl Pacer {
     async fn wait(&self) {
         let at = {
-            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let mut next = self
+                .next
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let now = Instant::now();
             let at = (*next).max(now);
             *next = at + self.interval;
@@ -336,8 +339,7 @@ impl Shared {
             (_, None) => {
                 let t = SystemTime::now()
                     .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
+                    .map_or(0, |d| d.as_secs());
                 format!("coscors-{t}-{}/", std::process::id())
             }
         };
@@ -574,14 +576,14 @@ impl Session {
             target.push_str(q);
         }
         let mut all = Vec::with_capacity(headers.len() + 6);
-        let host = match headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("host")) {
-            Some((_, h)) => h.clone(),
-            None => {
+        let host =
+            if let Some((_, h)) = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("host")) {
+                h.clone()
+            } else {
                 let h = self.host();
                 all.push(("Host".to_string(), h.clone()));
                 h
-            }
-        };
+            };
         all.extend(headers.iter().cloned());
         if let Some(len) = wire::default_content_length(method, &all, &body) {
             all.push(("Content-Length".into(), len.to_string()));
@@ -625,8 +627,7 @@ impl Session {
     ) {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+            .map_or(0, |d| d.as_secs());
         let params: Vec<(String, String)> = query
             .unwrap_or("")
             .split('&')

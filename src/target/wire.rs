@@ -102,9 +102,9 @@ impl WireClient {
                         }
                         return Ok(o);
                     }
-                    Err(e) if reused && attempt == 0 && e.downcast_ref::<Stale>().is_some() => {
-                        continue
-                    }
+                    // A kept connection the server had closed: once more,
+                    // on a new one.
+                    Err(e) if reused && attempt == 0 && e.downcast_ref::<Stale>().is_some() => {}
                     Err(e) => return Err(e),
                 }
             }

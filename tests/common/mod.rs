@@ -138,8 +138,7 @@ pub fn scratch(name: &str) -> PathBuf {
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
+            .map_or(0, |d| d.as_nanos())
     ));
     std::fs::create_dir_all(&dir).expect("scratch folder");
     dir
@@ -152,11 +151,10 @@ pub fn require(what: &str, available: bool) -> bool {
     if available {
         return true;
     }
-    if std::env::var("COSCORS_REQUIRE_PEERS").as_deref() == Ok("1") {
-        panic!(
-            "{what} is required (COSCORS_REQUIRE_PEERS=1) but not installed; .ci/run installs it"
-        );
-    }
+    assert!(
+        std::env::var("COSCORS_REQUIRE_PEERS").as_deref() != Ok("1"),
+        "{what} is required (COSCORS_REQUIRE_PEERS=1) but not installed; .ci/run installs it"
+    );
     eprintln!(
         "skipped: {what} is not installed (set COSCORS_REQUIRE_PEERS=1 to make this a failure)"
     );
@@ -170,8 +168,7 @@ pub fn python_has(module: &str) -> bool {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
+        .is_ok_and(|s| s.success())
 }
 
 /// The repository's folder.

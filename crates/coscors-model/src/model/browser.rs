@@ -3,7 +3,7 @@
 //! whether a browser would send a preflight, allow the request, and which
 //! response headers JavaScript could read.
 //!
-//! Source: the Fetch standard (https://fetch.spec.whatwg.org/): "CORS-safelisted
+//! Source: the Fetch standard (<https://fetch.spec.whatwg.org/>): "CORS-safelisted
 //! method", "CORS-unsafe request-header names", "CORS-preflight fetch",
 //! "CORS check", "CORS-safelisted response-header name". Only the parts a
 //! `fetch()` from a page with a different origin exercises are written.

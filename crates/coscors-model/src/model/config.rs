@@ -1,6 +1,6 @@
 //! The CORS configuration of a bucket, as COS documents it.
 //!
-//! Source: PUT Bucket cors, https://www.tencentcloud.com/document/product/436/8279
+//! Source: PUT Bucket cors, <https://www.tencentcloud.com/document/product/436/8279>
 //! (elements `ID`, `AllowedOrigin`, `AllowedMethod`, `AllowedHeader`,
 //! `ExposeHeader`, `MaxAgeSeconds`, and the configuration-level
 //! `ResponseVary`).

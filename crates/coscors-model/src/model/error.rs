@@ -1,7 +1,7 @@
 //! The errors the model can answer, with COS's codes and statuses.
 //!
 //! Source for codes and statuses: COS "Error Codes",
-//! https://intl.cloud.tencent.com/document/api/436/7730 . The messages of
+//! <https://intl.cloud.tencent.com/document/api/436/7730> . The messages of
 //! `AccessForbidden` come verbatim from seed 003 (typos included); the others
 //! are the table's descriptions, because COS publishes no other wording.
 

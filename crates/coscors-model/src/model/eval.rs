@@ -1,7 +1,7 @@
 //! Evaluation of a preflight (OPTIONS) and of an actual request carrying an
 //! `Origin`, against a bucket's CORS configuration.
 //!
-//! Sources: OPTIONS Object (https://www.tencentcloud.com/document/product/436/8288)
+//! Sources: OPTIONS Object (<https://www.tencentcloud.com/document/product/436/8288>)
 //! and the four exchanges of seed 003, which pin down:
 //! 1. a specific AllowedOrigin that matches is echoed, with
 //!    `Access-Control-Allow-Credentials: true` (exchanges 1 and 3);
@@ -307,7 +307,7 @@ fn matching_origin<'r>(rule: &'r CorsRule, origin: &str) -> Option<&'r str> {
     rule.allowed_origins
         .iter()
         .find(|p| wildcard_match(p, origin))
-        .map(|p| p.as_ref())
+        .map(std::convert::AsRef::as_ref)
 }
 
 /// Header names are case-insensitive (436/8288).
@@ -555,11 +555,11 @@ mod tests {
         ));
         match preflight(Some(&c), &p(None), Profile::S3) {
             PreflightOutcome::Refused(e) => assert_eq!(e.code, ErrorCode::BadRequest),
-            other => panic!("{other:?}"),
+            PreflightOutcome::Allowed(h) => panic!("{h:?}"),
         }
         match preflight(None, &p(Some("GET")), Profile::Cos) {
             PreflightOutcome::Refused(e) => assert_eq!(e.code, ErrorCode::AccessForbidden),
-            other => panic!("{other:?}"),
+            PreflightOutcome::Allowed(h) => panic!("{h:?}"),
         }
     }
 

@@ -206,7 +206,7 @@ mod tests {
     fn least(times: &[std::time::Duration]) -> f64 {
         times
             .iter()
-            .map(|d| d.as_secs_f64())
+            .map(std::time::Duration::as_secs_f64)
             .fold(f64::INFINITY, f64::min)
     }
 

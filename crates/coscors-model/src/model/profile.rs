@@ -12,7 +12,7 @@
 //!   and `tests/aws/services/s3/test_s3.snapshot.json` (validated
 //!   2026-02-21), cited as `LS-s3 <test>/<key>`;
 //! - a raw AWS error body quoted in versity/versitygw issue #2083
-//!   (https://github.com/versity/versitygw/issues/2083), the element order.
+//!   (<https://github.com/versity/versitygw/issues/2083>), the element order.
 
 use std::borrow::Cow;
 use std::fmt;

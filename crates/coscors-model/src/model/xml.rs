@@ -2,7 +2,7 @@
 //!
 //! Reading accepts what COS SDKs send: with or without an `xmlns` (any
 //! prefix), elements in any order, surrounding whitespace and comments.
-//! Writing: [`write`] produces a compact request body every vendor accepts
+//! Writing: [`write()`] produces a compact request body every vendor accepts
 //! (the runner's and the fuzzer's PUT ?cors); [`write_answer`] produces what
 //! GET Bucket cors answers, on COS as 436/8274 prints it (tab-indented,
 //! `ExposeHeader` before `MaxAgeSeconds`). Both keep the rules in the order
@@ -217,7 +217,7 @@ fn intern(value: &str) -> Option<&'static str> {
 }
 
 fn is_blank(t: &quick_xml::events::BytesText<'_>) -> bool {
-    t.iter().all(|b| b.is_ascii_whitespace())
+    t.iter().all(u8::is_ascii_whitespace)
 }
 
 /// A name for a message.
@@ -299,7 +299,7 @@ pub fn write(config: &CorsConfiguration, profile: Profile) -> String {
 /// with tabs; per rule `ID` (only if one was put), `AllowedOrigin`,
 /// `AllowedMethod`, `AllowedHeader`, `ExposeHeader`, `MaxAgeSeconds`; then
 /// `ResponseVary` if it was put. Text is escaped as COS escapes its error
-/// bodies (`'` as `&apos;`, 436/8288 example 4). S3: [`write`].
+/// bodies (`'` as `&apos;`, 436/8288 example 4). S3: [`write()`].
 pub fn write_answer(config: &CorsConfiguration, profile: Profile) -> String {
     if !profile.indents_xml() {
         return write(config, profile);
@@ -340,7 +340,7 @@ pub fn write_answer(config: &CorsConfiguration, profile: Profile) -> String {
     out
 }
 
-/// The length in bytes of [`write`]'s answer, without writing it: the
+/// The length in bytes of [`write()`]'s answer, without writing it: the
 /// fuzzer's model target checks the 64 KB limit of a configuration it never
 /// needs as text.
 pub fn written_len(config: &CorsConfiguration, profile: Profile) -> usize {
@@ -379,7 +379,7 @@ fn written_len_with(
     n
 }
 
-/// The length of `value` once escaped as [`write`] escapes it (`<`, `>`
+/// The length of `value` once escaped as [`write()`] escapes it (`<`, `>`
 /// and `&` become `&lt;`, `&gt;` and `&amp;`).
 fn escaped_len(value: &str) -> usize {
     // Branch-free, so that it vectorises: `<` and `>` add 3, `&` adds 4.

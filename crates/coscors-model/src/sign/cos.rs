@@ -1,4 +1,4 @@
-//! COS request signature (https://www.tencentcloud.com/document/product/436/7778):
+//! COS request signature (<https://www.tencentcloud.com/document/product/436/7778>):
 //! KeyTime → SignKey = HMAC-SHA1(SecretKey, KeyTime) → UrlParamList and
 //! HttpParameters → HeaderList and HttpHeaders → HttpString →
 //! StringToSign = `sha1\n<KeyTime>\n<SHA1(HttpString)>\n` →
@@ -13,9 +13,8 @@ type HmacSha1 = Hmac<Sha1>;
 
 fn hmac_sha1_hex(key: &[u8], msg: &[u8]) -> String {
     // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
-    let mut mac = match HmacSha1::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => return String::new(),
+    let Ok(mut mac) = HmacSha1::new_from_slice(key) else {
+        return String::new();
     };
     mac.update(msg);
     hex(&mac.finalize().into_bytes())
