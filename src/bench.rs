@@ -441,6 +441,10 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
         date: String::new(),
         state_dir: out_dir.join("state"),
         owned: false,
+        scale: crate::fuzz::ScaleOptions {
+            jobs: Some(1),
+            ..Default::default()
+        },
     };
     let rounds = rounds.max(1);
     let window = Duration::from_secs_f64(seconds as f64 / f64::from(rounds));

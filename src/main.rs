@@ -138,7 +138,11 @@ enum Command {
         /// (it then cannot be put back after the campaign).
         #[arg(long)]
         i_own_this_bucket: bool,
+        #[command(flatten)]
+        scale: cli::fuzz_scale::ScaleArgs,
     },
+    /// Work with fuzz finds: `found merge DIR... --out DIR`.
+    Found(cli::found::FoundArgs),
     /// Write the fuzz targets' seed corpus from the case files.
     ///
     /// `fuzz/seeds/xml_roundtrip/`: every body PUT to `?cors` and every
@@ -323,6 +327,7 @@ fn real_main() -> Result<ExitCode> {
             fail_on_new,
             shrink_budget,
             i_own_this_bucket,
+            scale,
         } => {
             let time = match (time, iterations) {
                 (None, None) => Some(std::time::Duration::from_secs(60)),
@@ -340,9 +345,11 @@ fn real_main() -> Result<ExitCode> {
                 date: today(),
                 state_dir: suite::default_out_dir(),
                 owned: i_own_this_bucket,
+                scale: scale.options(),
             };
             fuzz(&opts, fail_on_new)
         }
+        Command::Found(args) => cli::found::run(&args),
         Command::Corpus { paths, out } => corpus(&paths, &out),
         Command::Bench {
             connections,
@@ -535,24 +542,10 @@ fn fuzz(opts: &coscors::fuzz::FuzzOptions, fail_on_new: bool) -> Result<ExitCode
         .enable_all()
         .build()
         .context("starting the tokio runtime")?;
-    let report = rt.block_on(coscors::fuzz::campaign(opts, |p| {
-        let rate = p.execs as f64 / p.elapsed.as_secs_f64().max(1e-9);
-        if let Some(sig) = p.latest {
-            if live {
-                eprint!("\r\x1b[2K");
-            }
-            eprintln!("new discrepancy: {}", sig.0);
-        }
-        if live {
-            eprint!(
-                "\r\x1b[2K{} execs  {:.0} execs/s  {} distinct  {:.0}s",
-                p.execs,
-                rate,
-                p.distinct,
-                p.elapsed.as_secs_f64()
-            );
-        }
-    }))?;
+    let report = rt.block_on(coscors::fuzz::campaign(
+        opts,
+        cli::fuzz_scale::progress(live),
+    ))?;
     if live {
         eprint!("\r\x1b[2K");
     }
@@ -594,6 +587,7 @@ fn fuzz(opts: &coscors::fuzz::FuzzOptions, fail_on_new: bool) -> Result<ExitCode
     if report.interrupted {
         writeln!(out, "interrupted")?;
     }
+    cli::fuzz_scale::summary(&mut out, &report)?;
     writeln!(
         out,
         "{} vs {}, seed {}: {} execs in {:.1}s ({:.0} execs/s), {} distinct discrepancies",

@@ -3,4 +3,6 @@
 //! `src/cli` is part of the library; the library never sees clap.
 
 pub mod exit;
+pub mod found;
+pub mod fuzz_scale;
 pub mod run;
