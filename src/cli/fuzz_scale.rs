@@ -41,6 +41,7 @@ impl ScaleArgs {
             corpus: self.corpus.clone(),
             coverage: self.corpus.is_some(),
             record_streams: false,
+            own_buckets: false,
         }
     }
 }

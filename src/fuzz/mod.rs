@@ -67,6 +67,9 @@ pub struct ScaleOptions {
     pub coverage: bool,
     /// Keep each worker's iterations in the report (tests).
     pub record_streams: bool,
+    /// Work in buckets of the campaign's own (`<bucket>-w<k>`) even with
+    /// one worker (the benchmark: nobody's bucket is touched).
+    pub own_buckets: bool,
 }
 
 /// Machine `index + 1` of `count`: it runs the iterations `i` of the seed
@@ -283,8 +286,19 @@ impl Pair {
     /// Execute `input` on both targets, into `run`.
     async fn exec(&self, input: &FuzzInput, run: &mut Run) -> Result<()> {
         exec::steps_into(input, &mut run.steps);
-        self.a.run(input, &run.steps, &mut run.a).await?;
-        self.b.run(input, &run.steps, &mut run.b).await?;
+        if self.a.keeps_state() || self.b.keeps_state() {
+            // Over HTTP, both targets at once: two connections in flight,
+            // and an execution takes the slower target's time, not the sum.
+            let (a, b) = tokio::join!(
+                self.a.run(input, &run.steps, &mut run.a),
+                self.b.run(input, &run.steps, &mut run.b)
+            );
+            a?;
+            b?;
+        } else {
+            self.a.run(input, &run.steps, &mut run.a).await?;
+            self.b.run(input, &run.steps, &mut run.b).await?;
+        }
         // Step 0 is the reset every execution starts with; a working target
         // answers it 204 (or 200), whatever the previous input did.
         for (name, answers) in [(&self.a_name, &run.a), (&self.b_name, &run.b)] {
@@ -365,13 +379,19 @@ struct State {
     claims: Mutex<BTreeMap<Signature, Claim>>,
     /// Classes found since the coordinator last looked.
     news: Mutex<Vec<Signature>>,
-    execs: Vec<AtomicU64>,
+    execs: Vec<Counter>,
     broken: AtomicUsize,
     features: Mutex<HashSet<u64>>,
     feature_count: AtomicUsize,
     stop: AtomicBool,
     jobs: usize,
 }
+
+/// A worker's execution count, alone on its cache line: each worker
+/// stores its own at every execution, and neighbours sharing a line would
+/// make the cores fight over it.
+#[repr(align(128))]
+struct Counter(AtomicU64);
 
 /// The number of workers for a campaign, and whether it was asked for.
 fn resolve_jobs(opts: &FuzzOptions) -> Result<usize> {
@@ -417,7 +437,7 @@ pub async fn campaign(
     let state = Arc::new(State {
         claims: Mutex::new(BTreeMap::new()),
         news: Mutex::new(Vec::new()),
-        execs: (0..jobs).map(|_| AtomicU64::new(0)).collect(),
+        execs: (0..jobs).map(|_| Counter(AtomicU64::new(0))).collect(),
         broken: AtomicUsize::new(0),
         features: Mutex::new(HashSet::new()),
         feature_count: AtomicUsize::new(0),
@@ -460,7 +480,7 @@ pub async fn campaign(
         let done = handles.iter().all(|h| h.is_finished());
         let news: Vec<Signature> = std::mem::take(&mut *lock(&state.news));
         for (k, c) in counts.iter_mut().enumerate() {
-            *c = state.execs[k].load(Ordering::Relaxed);
+            *c = state.execs[k].0.load(Ordering::Relaxed);
         }
         let distinct = lock(&state.claims).len();
         let figures = |latest| Progress {
@@ -566,7 +586,7 @@ async fn worker(
     coverage: bool,
 ) -> Result<WorkerDone> {
     let tf = opts.targets_file.as_deref();
-    let place = (state.jobs > 1).then_some(w);
+    let place = (state.jobs > 1 || opts.scale.own_buckets).then_some(w);
     let state_dir = match place {
         Some(w) => opts.state_dir.join(format!("w{w}")),
         None => opts.state_dir.clone(),
@@ -694,7 +714,7 @@ async fn run_loop(
         };
         me.done.stats.execs += 1;
         me.done.stats.requests += 2 * run.steps.len() as u64;
-        me.state.execs[me.w].store(
+        me.state.execs[me.w].0.store(
             me.done.stats.execs + me.done.shrink_execs,
             Ordering::Relaxed,
         );
