@@ -345,6 +345,26 @@ async fn measure(server: &Peer, config: &BenchConfig, window: Duration) -> Resul
     })
 }
 
+/// CPU time this process has used, user and system, in seconds (from
+/// `/proc/self/stat`, in the kernel's 1/100 s ticks; 0 where there is
+/// none).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // The fields after the command name (which may hold spaces, in
+    // parentheses): utime and stime are the 12th and 13th of them.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (ticks(11) + ticks(12)) as f64 / 100.0
+}
+
 /// A line naming this machine: CPU model, cores, memory.
 pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -461,15 +481,25 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
     let rounds = rounds.max(1);
     let window = Duration::from_secs_f64(seconds as f64 / f64::from(rounds));
     let (mut one, mut two) = (Vec::new(), Vec::new());
+    // Execs per CPU-second of this process, and CPU-seconds per second:
+    // what another tenant's load does not change (it takes cores away,
+    // not work per core).
+    let mut per_cpu = [(0u64, 0.0f64, Duration::ZERO); 2];
     for seed in 0..u64::from(rounds) {
-        for (jobs, rates) in [(1, &mut one), (2, &mut two)] {
+        for (k, (jobs, rates)) in [(1, &mut one), (2, &mut two)].into_iter().enumerate() {
+            let cpu = cpu_seconds();
             let report = rt.block_on(campaign(
                 &opts("model", "model", seed, window, jobs),
                 |_| {},
             ))?;
             rates.push(report.rate());
+            per_cpu[k].0 += report.execs;
+            per_cpu[k].1 += cpu_seconds() - cpu;
+            per_cpu[k].2 += report.elapsed;
         }
     }
+    let per_cpu_rate = |k: usize| per_cpu[k].0 as f64 / per_cpu[k].1.max(1e-9);
+    let cores_used = |k: usize| per_cpu[k].1 / per_cpu[k].2.as_secs_f64().max(1e-9);
     let spread = |rates: &mut Vec<f64>| {
         rates.sort_by(f64::total_cmp);
         (rates[rates.len() / 2], rates[rates.len() - 1])
@@ -525,7 +555,8 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
         "machine: {}\nfuzz loop, {seconds}s per figure in {rounds} alternating windows:\n\n\
          {:<52} {:>10.0} execs/s  (median; best {one_best:.0})\n\
          {:<52} {:>10.0} execs/s  (median; best {two_best:.0})\n\
-         {:<52} {:>10.2}×\n\n\
+         {:<52} {:>10.2}×\n\
+         {:<52} {:>10.0} {:>10.0}  ({:.2}×; cores used {:.2} and {:.2})\n\n\
          {:<52} {:>10.0} execs/s  ({:.0} requests/s on 2 connections, {per_connection:.0} per connection)\n\
          {:<52} {:>10.0} round trips/s\n\
          {:<52} {:>10.2}×  (per connection {:.2}×)\n",
@@ -536,6 +567,12 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
         two_median,
         "in process: --jobs 2 vs --jobs 1 (medians)",
         two_median / one_median.max(1e-9),
+        "in process: execs per CPU-second, --jobs 1 and 2",
+        per_cpu_rate(0),
+        per_cpu_rate(1),
+        per_cpu_rate(1) / per_cpu_rate(0).max(1e-9),
+        cores_used(0),
+        cores_used(1),
         "emulator vs emulator, loopback HTTP, --jobs 1",
         http_rate,
         http_rps,
