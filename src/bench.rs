@@ -374,6 +374,26 @@ async fn measure(server: &Peer, config: &BenchConfig, window: Duration) -> Resul
     })
 }
 
+/// CPU time this process has used, user and system, in seconds (from
+/// `/proc/self/stat`, in the kernel's 1/100 s ticks; 0 where there is
+/// none).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // The fields after the command name (which may hold spaces, in
+    // parentheses): utime and stime are the 12th and 13th of them.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (ticks(11) + ticks(12)) as f64 / 100.0
+}
+
 /// A line naming this machine: CPU model, cores, memory.
 pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -442,44 +462,78 @@ pub fn render(config: &BenchConfig, results: &[Measurement]) -> String {
     out
 }
 
-/// The fuzzer's speed: execs/s in process (model vs model) and over
-/// loopback HTTP (emulator vs emulator), beside a bare hyper request/response
-/// round trip on one keep-alive connection from the same client, all on
-/// one thread as `coscors fuzz` runs.
+/// The fuzzer's speed, every figure of one run on one machine:
 ///
-/// The in-process figure is measured in `rounds` windows (campaigns of
-/// seeds 0, 1, ...), and their median and best are reported: on a shared
-/// machine a window can lose a fifth of its speed to another tenant, and
-/// the spread shows how much did.
+/// - in process (model vs model), `--jobs 1` and `--jobs 2` in alternating
+///   windows (campaigns of seeds 0, 1, ...): median and best of each, and
+///   the ratio of their medians;
+/// - over loopback HTTP (emulator vs emulator, one worker: one keep-alive
+///   connection per target, both in flight at once), beside a bare hyper
+///   request/response round trip on one keep-alive connection from the
+///   same client, in alternating windows: requests/s per connection vs the
+///   bare round trips/s;
+/// - against moto and s3rver, when the targets file
+///   (`$COSCORS_TARGETS`, else `tests/peers/targets.yaml`) names them and
+///   they answer: execs/s with `--jobs 1` and `--jobs 4`, side by side, in
+///   buckets of the benchmark's own.
+///
+/// On a shared machine a window can lose a fifth of its speed to another
+/// tenant: the spread of the windows shows how much did.
 pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
-    use crate::fuzz::{campaign, FuzzOptions};
+    use crate::fuzz::{campaign, FuzzOptions, ScaleOptions};
     use crate::target::wire::{WireClient, WireRequest};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let out_dir = std::env::temp_dir().join(format!("coscors-bench-fuzz-{}", std::process::id()));
-    let opts = |a: &str, b: &str, seed: u64, time: Duration| FuzzOptions {
+    let targets_file = crate::target::config::targets_path(None)
+        .or_else(|| Some(std::path::PathBuf::from("tests/peers/targets.yaml")))
+        .filter(|p| p.exists());
+    let opts = |a: &str, b: &str, seed: u64, time: Duration, jobs: usize| FuzzOptions {
         a: a.into(),
         b: b.into(),
-        targets_file: None,
+        targets_file: targets_file.clone(),
         seed,
         time: Some(time),
         iterations: None,
-        out: out_dir.clone(),
+        out: out_dir.join(format!("{b}-{jobs}")),
         shrink_budget: 0,
         date: String::new(),
         state_dir: out_dir.join("state"),
         owned: false,
+        scale: ScaleOptions {
+            jobs: Some(jobs),
+            own_buckets: true,
+            ..ScaleOptions::default()
+        },
     };
     let rounds = rounds.max(1);
     let window = Duration::from_secs_f64(seconds as f64 / f64::from(rounds));
-    let mut model = Vec::new();
+    let (mut one, mut two) = (Vec::new(), Vec::new());
+    // Execs per CPU-second of this process, and CPU-seconds per second:
+    // what another tenant's load does not change (it takes cores away,
+    // not work per core).
+    let mut per_cpu = [(0u64, 0.0f64, Duration::ZERO); 2];
     for seed in 0..u64::from(rounds) {
-        let report = rt.block_on(campaign(&opts("model", "model", seed, window), |_| {}))?;
-        model.push(report.rate());
+        for (k, (jobs, rates)) in [(1, &mut one), (2, &mut two)].into_iter().enumerate() {
+            let cpu = cpu_seconds();
+            let report = rt.block_on(campaign(
+                &opts("model", "model", seed, window, jobs),
+                |_| {},
+            ))?;
+            rates.push(report.rate());
+            per_cpu[k].0 += report.execs;
+            per_cpu[k].1 += cpu_seconds() - cpu;
+            per_cpu[k].2 += report.elapsed;
+        }
     }
-    model.sort_by(f64::total_cmp);
-    let (median, best) = (model[model.len() / 2], model[model.len() - 1]);
+    let per_cpu_rate = |k: usize| per_cpu[k].0 as f64 / per_cpu[k].1.max(1e-9);
+    let cores_used = |k: usize| per_cpu[k].1 / per_cpu[k].2.as_secs_f64().max(1e-9);
+    let spread = |rates: &mut Vec<f64>| {
+        rates.sort_by(f64::total_cmp);
+        (rates[rates.len() / 2], rates[rates.len() - 1])
+    };
+    let ((one_median, one_best), (two_median, two_best)) = (spread(&mut one), spread(&mut two));
     // Loopback and the bare round trip take turns, window by window, so
     // that a slow spell of the machine weighs on both alike.
     let (mut http_execs, mut http_requests, mut http_time) = (0u64, 0u64, Duration::ZERO);
@@ -505,7 +559,7 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
     };
     for seed in 0..u64::from(rounds) {
         let http = rt.block_on(campaign(
-            &opts("emulator", "emulator", seed, window),
+            &opts("emulator", "emulator", seed, window, 1),
             |_| {},
         ))?;
         http_execs += http.execs;
@@ -521,26 +575,110 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
             anyhow::Ok(())
         })?;
     }
-    let _ = std::fs::remove_dir_all(&out_dir);
     let bare_rate = bare_trips as f64 / bare_time.as_secs_f64();
     let http_rate = http_execs as f64 / http_time.as_secs_f64();
     let http_rps = http_requests as f64 / http_time.as_secs_f64();
-    Ok(format!(
-        "machine: {}\nfuzz loop, one thread, {seconds}s each:\n\n\
-         {:<44} {:>12.0} execs/s  (median of {rounds} windows; best {best:.0})\n\
-         {:<44} {:>12.0} execs/s  ({:.0} requests/s)\n\
-         {:<44} {:>12.0} round trips/s\n\n\
-         loopback requests/s of the fuzz loop vs a bare hyper round trip: {:.2}×\n",
+    // Two connections (one per target) carry the requests.
+    let per_connection = http_rps / 2.0;
+    let mut out = format!(
+        "machine: {}\nfuzz loop, {seconds}s per figure in {rounds} alternating windows:\n\n\
+         {:<52} {:>10.0} execs/s  (median; best {one_best:.0})\n\
+         {:<52} {:>10.0} execs/s  (median; best {two_best:.0})\n\
+         {:<52} {:>10.2}×\n\
+         {:<52} {:>10.0} {:>10.0}  ({:.2}×; cores used {:.2} and {:.2})\n\n\
+         {:<52} {:>10.0} execs/s  ({:.0} requests/s on 2 connections, {per_connection:.0} per connection)\n\
+         {:<52} {:>10.0} round trips/s\n\
+         {:<52} {:>10.2}×  (per connection {:.2}×)\n",
         machine(),
-        "model vs model (in process)",
-        median,
-        "emulator vs emulator (loopback HTTP)",
+        "model vs model, in process, --jobs 1",
+        one_median,
+        "model vs model, in process, --jobs 2",
+        two_median,
+        "in process: --jobs 2 vs --jobs 1 (medians)",
+        two_median / one_median.max(1e-9),
+        "in process: execs per CPU-second, --jobs 1 and 2",
+        per_cpu_rate(0),
+        per_cpu_rate(1),
+        per_cpu_rate(1) / per_cpu_rate(0).max(1e-9),
+        cores_used(0),
+        cores_used(1),
+        "emulator vs emulator, loopback HTTP, --jobs 1",
         http_rate,
         http_rps,
         "bare hyper, one keep-alive connection",
         bare_rate,
-        http_rps / bare_rate
-    ))
+        "loopback: fuzz loop requests/s vs bare hyper",
+        http_rps / bare_rate.max(1e-9),
+        per_connection / bare_rate.max(1e-9),
+    );
+    let peers: Vec<&str> = ["moto", "s3rver"]
+        .into_iter()
+        .filter(|p| {
+            crate::target::TargetSpec::resolve(p, targets_file.as_deref())
+                .ok()
+                .and_then(|spec| match spec.endpoint {
+                    crate::target::Endpoint::Url { host, port, .. } => {
+                        std::net::TcpStream::connect_timeout(
+                            &std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+                                .ok()?
+                                .next()?,
+                            Duration::from_millis(300),
+                        )
+                        .ok()
+                    }
+                    crate::target::Endpoint::Emulator => None,
+                })
+                .is_some()
+        })
+        .collect();
+    if peers.is_empty() {
+        out.push_str("\nmoto, s3rver: not running (no targets file naming them, or no answer): not measured\n");
+    } else {
+        out.push_str(&format!(
+            "\n{:<52} {:>10} {:>10} {:>8}\n",
+            "emulator-s3 vs peer, loopback HTTP", "--jobs 1", "--jobs 4", "ratio"
+        ));
+    }
+    for peer in peers {
+        let mut rates = [0.0f64; 2];
+        let mut notes = Vec::new();
+        for (k, jobs) in [1usize, 4].into_iter().enumerate() {
+            let mut o = opts(
+                "emulator-s3",
+                peer,
+                0,
+                Duration::from_secs(seconds.max(1)),
+                jobs,
+            );
+            o.shrink_budget = 0;
+            match rt.block_on(campaign(&o, |_| {})) {
+                Ok(r) => {
+                    rates[k] = r.rate();
+                    if !r.wedged.is_empty() {
+                        notes.push(format!(
+                            "--jobs {jobs}: {} buckets broken and replaced",
+                            r.wedged.len()
+                        ));
+                    }
+                }
+                Err(e) => notes.push(format!("--jobs {jobs}: {e:#}")),
+            }
+        }
+        out.push_str(&format!(
+            "{:<52} {:>10.0} {:>10.0} {:>7.2}×{}\n",
+            format!("emulator-s3 vs {peer} (execs/s)"),
+            rates[0],
+            rates[1],
+            rates[1] / rates[0].max(1e-9),
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", notes.join("; "))
+            }
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&out_dir);
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -269,6 +269,10 @@ fn a_broken_target_is_named_and_left_for_a_fresh_bucket() {
         "breaks",
         "--iterations",
         "12",
+        // One worker: its bucket is the one named (several would work in
+        // fragile-w0, fragile-w1, ...: tests/fuzz_scale.rs).
+        "--jobs",
+        "1",
         "--shrink-budget",
         "0",
         "--out",
@@ -281,4 +285,73 @@ fn a_broken_target_is_named_and_left_for_a_fresh_bucket() {
     assert!(text.contains("fragile-2"), "moved only once:\n{text}");
     assert!(out.join("wedged-breaks.yaml").is_file(), "{text}");
     assert!(out.join("wedged-breaks-2.yaml").is_file(), "{text}");
+}
+
+/// With several workers, each works in a bucket of its own on an HTTP
+/// target (`<bucket>-w<k>`), and moves on to fresh ones of its own.
+#[test]
+fn workers_have_buckets_of_their_own() {
+    let port = breaking_server();
+    let dir = scratch("fuzz-workers");
+    let targets = dir.join("targets.yaml");
+    std::fs::write(
+        &targets,
+        format!(
+            "targets:\n  breaks:\n    endpoint: http://127.0.0.1:{port}\n    bucket: fragile\n    addressing: path\n    signer: none\n    profile: s3\n    create_bucket: true\n"
+        ),
+    )
+    .expect("targets file");
+    let out = dir.join("found");
+    let text = coscors(&[
+        "fuzz",
+        "--targets",
+        targets.to_str().unwrap_or_default(),
+        "--a",
+        "emulator-s3",
+        "--b",
+        "breaks",
+        "--iterations",
+        "12",
+        "--jobs",
+        "2",
+        "--shrink-budget",
+        "0",
+        "--out",
+        out.to_str().unwrap_or_default(),
+    ]);
+    for w in ["w0", "w1"] {
+        assert!(
+            text.contains(&format!("went on in a fresh bucket, fragile-{w}-1")),
+            "{w}:\n{text}"
+        );
+        assert!(
+            out.join(format!("wedged-breaks-{w}.yaml")).is_file(),
+            "{text}"
+        );
+    }
+    assert!(text.contains("2 workers: w0 "), "{text}");
+    // A target that cannot create buckets cannot have workers.
+    std::fs::write(
+        &targets,
+        format!(
+            "targets:\n  shared:\n    endpoint: http://127.0.0.1:{port}\n    bucket: theirs\n    addressing: path\n    signer: none\n    profile: s3\n"
+        ),
+    )
+    .expect("targets file");
+    let (ok, text) = common::coscors_output(&[
+        "fuzz",
+        "--targets",
+        targets.to_str().unwrap_or_default(),
+        "--a",
+        "emulator-s3",
+        "--b",
+        "shared",
+        "--iterations",
+        "1",
+        "--jobs",
+        "2",
+        "--out",
+        out.to_str().unwrap_or_default(),
+    ]);
+    assert!(!ok && text.contains("cannot create buckets"), "{text}");
 }

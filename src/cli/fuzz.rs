@@ -53,6 +53,8 @@ pub struct FuzzArgs {
     /// (it then cannot be put back after the campaign).
     #[arg(long)]
     pub i_own_this_bucket: bool,
+    #[command(flatten)]
+    pub scale: super::fuzz_scale::ScaleArgs,
 }
 
 impl FuzzArgs {
@@ -75,6 +77,7 @@ impl FuzzArgs {
             date: coscors::clock::today(),
             state_dir: coscors::suite::default_out_dir(),
             owned: self.i_own_this_bucket,
+            scale: self.scale.options(),
         }
     }
 }
@@ -91,24 +94,10 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the tokio runtime")?;
-    let report = rt.block_on(coscors::fuzz::campaign(opts, |p| {
-        let rate = p.execs as f64 / p.elapsed.as_secs_f64().max(1e-9);
-        if let Some(sig) = p.latest {
-            if live {
-                eprint!("\r\x1b[2K");
-            }
-            eprintln!("new discrepancy: {}", sig.0);
-        }
-        if live {
-            eprint!(
-                "\r\x1b[2K{} execs  {:.0} execs/s  {} distinct  {:.0}s",
-                p.execs,
-                rate,
-                p.distinct,
-                p.elapsed.as_secs_f64()
-            );
-        }
-    }))?;
+    let report = rt.block_on(coscors::fuzz::campaign(
+        opts,
+        super::fuzz_scale::progress(live),
+    ))?;
     if live {
         eprint!("\r\x1b[2K");
     }
@@ -150,6 +139,7 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode> {
     if report.interrupted {
         writeln!(out, "interrupted")?;
     }
+    super::fuzz_scale::summary(&mut out, &report)?;
     writeln!(
         out,
         "{} vs {}, seed {}: {} execs in {:.1}s ({:.0} execs/s), {} distinct discrepancies",

@@ -427,21 +427,54 @@ impl InProcessTarget {
     }
 }
 
+/// Is this target name one that runs in process (no HTTP)?
+pub fn in_process(name: &str) -> bool {
+    InProcessTarget::from_name(name).is_some()
+}
+
 impl Executor {
     /// `model` and `model-s3` run in process; anything else is a target.
+    /// `worker`: the campaign has several workers and this is worker `k`'s
+    /// executor: on a shared HTTP target it works in a bucket of its own
+    /// (`<bucket>-w<k>`, created; nothing in it to save or put back) under
+    /// a key prefix of its own; an emulator target is the worker's own
+    /// server anyway.
     pub async fn open(
         name: &str,
         targets_file: Option<&std::path::Path>,
         out_dir: &std::path::Path,
         owned: bool,
+        worker: Option<usize>,
     ) -> Result<(Executor, String)> {
         if let Some(t) = InProcessTarget::from_name(name) {
             return Ok((t.executor(), name.into()));
         }
-        let spec: TargetSpec = TargetSpec::resolve(name, targets_file)?;
+        let mut spec: TargetSpec = TargetSpec::resolve(name, targets_file)?;
         let name = spec.name.clone();
-        let target = HttpTarget::open(spec, out_dir, owned).await?;
+        let target = match worker {
+            Some(k) if !spec.isolated() => {
+                if !spec.create_bucket {
+                    anyhow::bail!(
+                        "target {name} cannot create buckets: a campaign with several workers needs one per worker"
+                    );
+                }
+                spec.bucket = format!("{}-w{k}", spec.bucket);
+                let prefix = spec.key_prefix.as_deref().unwrap_or("coscors-fuzz");
+                spec.key_prefix = Some(format!("{}-w{k}", prefix.trim_matches('/')));
+                let base = spec.bucket.clone();
+                HttpTarget::connect(spec, base, 0).await?
+            }
+            _ => HttpTarget::open(spec, out_dir, owned).await?,
+        };
         Ok((Executor::Http(Box::new(target)), name))
+    }
+
+    /// The profile of an in-process target (`None` over HTTP).
+    pub fn profile(&self) -> Option<Profile> {
+        match self {
+            Executor::Model(p) | Executor::InProcess(p) => Some(*p),
+            Executor::Http(_) => None,
+        }
     }
 
     /// Does the target keep state from one execution to the next (so that

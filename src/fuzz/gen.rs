@@ -519,6 +519,25 @@ impl Generator {
         self.generate_from(&mut Draws::stream(seed, i))
     }
 
+    /// [`Generator::input`], and how many of [`seed_bytes`] it drew (at most
+    /// [`SEED_BYTES`]): those bytes alone give the same input (a corpus
+    /// keeps them).
+    pub fn input_with_len(&mut self, seed: u64, i: u64) -> (FuzzInput, usize) {
+        let mut d = Draws::stream(seed, i);
+        let input = self.generate_from(&mut d);
+        (input, d.at.min(SEED_BYTES))
+    }
+
+    /// The input of `data` (a corpus entry, a cargo-fuzz input); `used`
+    /// gets the bytes it drew.
+    pub fn from_bytes(&mut self, data: &[u8], used: &mut Vec<u8>) -> FuzzInput {
+        let mut d = Draws::new(data);
+        let input = self.generate_from(&mut d);
+        used.clear();
+        used.extend_from_slice(&data[..d.at.min(data.len())]);
+        input
+    }
+
     /// Take a configuration's rules as spares, as many as are kept.
     fn keep_rules(&mut self, c: &mut CorsConfiguration) {
         let room = SPARE_RULES.saturating_sub(self.rules.len());

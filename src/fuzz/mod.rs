@@ -1,18 +1,29 @@
 //! The differential fuzzer: the same generated inputs to two targets, every
 //! difference classified by a signature, shrunk, and written as a case.
+//!
+//! A campaign runs `jobs` workers, each an OS thread with its own
+//! current-thread tokio runtime, its own executors (on HTTP targets its own
+//! buckets and key prefixes) and its own part of the seed's iterations
+//! ([`Shard::iteration`]); they share one set of signatures, so that a class
+//! is shrunk by the worker that met it first.
 
 pub mod compare;
+pub mod corpus;
 pub mod exec;
+pub mod features;
 pub mod gen;
+pub mod merge;
 pub mod shrink;
 pub mod write;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{anyhow, bail, Context as _, Result};
 
 use compare::{all_differences, Signature};
 use exec::{Answer, Executor, WireStep};
@@ -37,6 +48,90 @@ pub struct FuzzOptions {
     /// Run even when the bucket's configuration cannot be read (and so
     /// cannot be restored).
     pub owned: bool,
+    /// Workers, shards and the corpus.
+    pub scale: ScaleOptions,
+}
+
+/// How a campaign spreads over cores and machines, and what it keeps.
+#[derive(Debug, Clone, Default)]
+pub struct ScaleOptions {
+    /// Workers; `None`: the machine's cores (one on an HTTP target that
+    /// cannot create buckets, where workers could not have their own).
+    pub jobs: Option<usize>,
+    /// This machine's part of the seed's input space.
+    pub shard: Shard,
+    /// In-process campaigns: where the inputs that reached new model
+    /// behaviour are kept, and a campaign resumes from.
+    pub corpus: Option<PathBuf>,
+    /// Count the model features reached (implied by `corpus`).
+    pub coverage: bool,
+    /// Keep each worker's iterations in the report (tests).
+    pub record_streams: bool,
+    /// Work in buckets of the campaign's own (`<bucket>-w<k>`) even with
+    /// one worker (the benchmark: nobody's bucket is touched).
+    pub own_buckets: bool,
+}
+
+/// Machine `index + 1` of `count`: it runs the iterations `i` of the seed
+/// with `i % count == index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based.
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Default for Shard {
+    fn default() -> Self {
+        Shard { index: 0, count: 1 }
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index + 1, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = anyhow::Error;
+
+    /// `K/N`, 1-based: `1/4` is the first of four machines.
+    fn from_str(s: &str) -> Result<Shard> {
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| anyhow!("{s:?}: a shard is K/N (e.g. 1/4)"))?;
+        let k: u64 = k
+            .trim()
+            .parse()
+            .with_context(|| format!("{s:?}: K in K/N must be a number"))?;
+        let n: u64 = n
+            .trim()
+            .parse()
+            .with_context(|| format!("{s:?}: N in K/N must be a number"))?;
+        if n == 0 || k == 0 || k > n {
+            bail!("{s:?}: a shard is K/N with 1 <= K <= N");
+        }
+        Ok(Shard {
+            index: k - 1,
+            count: n,
+        })
+    }
+}
+
+impl Shard {
+    /// The seed iteration worker `w` of `jobs` runs as its `t`-th input:
+    /// the shard's `j`-th iteration with `j = w + jobs * t`, that is
+    /// `index + count * j`. With one worker and one shard, `t` itself.
+    pub fn iteration(&self, jobs: usize, w: usize, t: u64) -> u64 {
+        let j = w as u64 + jobs as u64 * t;
+        self.index + self.count * j
+    }
+
+    /// The shard's `j` of that input: `--iterations N` runs `j < N`.
+    pub fn local(jobs: usize, w: usize, t: u64) -> u64 {
+        w as u64 + jobs as u64 * t
+    }
 }
 
 /// One discrepancy class.
@@ -48,6 +143,8 @@ pub struct Found {
     /// Requests and rules of the shrunk input.
     pub shrunk_requests: usize,
     pub shrunk_rules: usize,
+    /// The worker that shrank it.
+    pub worker: usize,
 }
 
 /// A target left broken by an input: from then on it answers the reset
@@ -65,6 +162,22 @@ pub struct Wedge {
     /// The fresh bucket the campaign went on with, if the target could
     /// create one; otherwise the campaign stopped.
     pub moved_to: Option<String>,
+    /// The worker whose bucket it was.
+    pub worker: usize,
+}
+
+/// One worker's share of a campaign.
+#[derive(Debug, Default, Clone)]
+pub struct WorkerStats {
+    pub execs: u64,
+    pub requests: u64,
+    /// The seed iterations it generated, in order (with
+    /// [`ScaleOptions::record_streams`]).
+    pub iterations: Vec<u64>,
+    /// Corpus entries it replayed at the start.
+    pub replayed: usize,
+    /// Inputs it added to the corpus.
+    pub kept: usize,
 }
 
 /// A campaign's result.
@@ -84,6 +197,13 @@ pub struct FuzzReport {
     /// Buckets that could not be put back as they were, and why (a broken
     /// target cannot be).
     pub restore_failures: Vec<String>,
+    pub jobs: usize,
+    pub shard: Shard,
+    pub workers: Vec<WorkerStats>,
+    /// Distinct model features reached (with coverage or a corpus).
+    pub features: usize,
+    /// Corpus files read at the start.
+    pub corpus_loaded: usize,
 }
 
 /// An input executed on both targets, kept to name the one that broke a
@@ -126,6 +246,12 @@ pub struct Progress<'a> {
     pub elapsed: Duration,
     pub distinct: usize,
     pub latest: Option<&'a Signature>,
+    /// Executions so far, per worker.
+    pub workers: &'a [u64],
+    /// Times a target was found broken (all workers).
+    pub broken: usize,
+    /// Distinct model features reached (0 without coverage).
+    pub features: usize,
 }
 
 struct Pair {
@@ -160,8 +286,19 @@ impl Pair {
     /// Execute `input` on both targets, into `run`.
     async fn exec(&self, input: &FuzzInput, run: &mut Run) -> Result<()> {
         exec::steps_into(input, &mut run.steps);
-        self.a.run(input, &run.steps, &mut run.a).await?;
-        self.b.run(input, &run.steps, &mut run.b).await?;
+        if self.a.keeps_state() || self.b.keeps_state() {
+            // Over HTTP, both targets at once: two connections in flight,
+            // and an execution takes the slower target's time, not the sum.
+            let (a, b) = tokio::join!(
+                self.a.run(input, &run.steps, &mut run.a),
+                self.b.run(input, &run.steps, &mut run.b)
+            );
+            a?;
+            b?;
+        } else {
+            self.a.run(input, &run.steps, &mut run.a).await?;
+            self.b.run(input, &run.steps, &mut run.b).await?;
+        }
         // Step 0 is the reset every execution starts with; a working target
         // answers it 204 (or 200), whatever the previous input did.
         for (name, answers) in [(&self.a_name, &run.a), (&self.b_name, &run.b)] {
@@ -229,14 +366,233 @@ async fn shrink(
     Ok((best, wire, run.a, run.b))
 }
 
-/// Run a campaign.
+/// A class as the workers share it: which iteration's input its case is
+/// shrunk from (the earliest that showed it: a takeover when a worker meets
+/// it at an earlier iteration than the one being shrunk), and its figures.
+struct Claim {
+    iteration: u64,
+    found: Option<Found>,
+}
+
+/// What the workers of a campaign share.
+struct State {
+    claims: Mutex<BTreeMap<Signature, Claim>>,
+    /// Classes found since the coordinator last looked.
+    news: Mutex<Vec<Signature>>,
+    execs: Vec<Counter>,
+    broken: AtomicUsize,
+    features: Mutex<HashSet<u64>>,
+    feature_count: AtomicUsize,
+    stop: AtomicBool,
+    jobs: usize,
+}
+
+/// A worker's execution count, alone on its cache line: each worker
+/// stores its own at every execution, and neighbours sharing a line would
+/// make the cores fight over it.
+#[repr(align(128))]
+struct Counter(AtomicU64);
+
+/// The number of workers for a campaign, and whether it was asked for.
+fn resolve_jobs(opts: &FuzzOptions) -> Result<usize> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let wanted = opts.scale.jobs.unwrap_or(cores).max(1);
+    if wanted == 1 {
+        return Ok(1);
+    }
+    for name in [&opts.a, &opts.b] {
+        if exec::in_process(name) {
+            continue;
+        }
+        let spec = crate::target::TargetSpec::resolve(name, opts.targets_file.as_deref())?;
+        if !spec.isolated() && !spec.create_bucket {
+            if opts.scale.jobs.is_some() {
+                bail!(
+                    "--jobs {wanted}: target {name} cannot create buckets (create_bucket is not set), and workers need one each; run it with --jobs 1"
+                );
+            }
+            return Ok(1);
+        }
+    }
+    Ok(wanted)
+}
+
+/// Run a campaign: `jobs` workers on threads of their own, while this task
+/// reports progress (at most every 250 ms, and at each new class) and
+/// watches for Ctrl-C and SIGTERM.
 pub async fn campaign(
     opts: &FuzzOptions,
     mut progress: impl FnMut(&Progress<'_>),
 ) -> Result<FuzzReport> {
+    let jobs = resolve_jobs(opts)?;
+    let coverage = opts.scale.coverage || opts.scale.corpus.is_some();
+    if opts.scale.corpus.is_some() && !(exec::in_process(&opts.a) && exec::in_process(&opts.b)) {
+        bail!("--corpus is for in-process campaigns (model, model-s3, handler, handler-s3)");
+    }
+    let loaded = match &opts.scale.corpus {
+        Some(dir) => corpus::load(dir)?,
+        None => Vec::new(),
+    };
+    let corpus_loaded = loaded.len();
+    let state = Arc::new(State {
+        claims: Mutex::new(BTreeMap::new()),
+        news: Mutex::new(Vec::new()),
+        execs: (0..jobs).map(|_| Counter(AtomicU64::new(0))).collect(),
+        broken: AtomicUsize::new(0),
+        features: Mutex::new(HashSet::new()),
+        feature_count: AtomicUsize::new(0),
+        stop: AtomicBool::new(false),
+        jobs,
+    });
+    let started = Instant::now();
+    let mut handles = Vec::with_capacity(jobs);
+    for w in 0..jobs {
+        let opts = opts.clone();
+        let state = state.clone();
+        // Worker w replays the corpus entries k with k % jobs == w.
+        let mine: Vec<Vec<u8>> = loaded
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| k % jobs == w)
+            .map(|(_, e)| e.clone())
+            .collect();
+        let handle = std::thread::Builder::new()
+            .name(format!("fuzz-{w}"))
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .context("starting a worker's tokio runtime")?;
+                let r = rt.block_on(worker(&opts, w, &state, mine, coverage));
+                if r.is_err() {
+                    state.stop.store(true, Ordering::Relaxed);
+                }
+                r
+            })
+            .context("starting a fuzz worker thread")?;
+        handles.push(handle);
+    }
+    let mut interrupted = false;
+    let mut signal = std::pin::pin!(crate::signal::stop_signal());
+    let mut last_progress = Instant::now();
+    let mut counts = vec![0u64; jobs];
+    loop {
+        let done = handles.iter().all(std::thread::JoinHandle::is_finished);
+        let news: Vec<Signature> = std::mem::take(&mut *lock(&state.news));
+        for (k, c) in counts.iter_mut().enumerate() {
+            *c = state.execs[k].0.load(Ordering::Relaxed);
+        }
+        let distinct = lock(&state.claims).len();
+        let figures = |latest| Progress {
+            execs: counts.iter().sum(),
+            elapsed: started.elapsed(),
+            distinct,
+            latest,
+            workers: &counts,
+            broken: state.broken.load(Ordering::Relaxed),
+            features: state.feature_count.load(Ordering::Relaxed),
+        };
+        for sig in &news {
+            progress(&figures(Some(sig)));
+        }
+        if last_progress.elapsed() >= Duration::from_millis(250) {
+            last_progress = Instant::now();
+            progress(&figures(None));
+        }
+        if done {
+            break;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+            () = &mut signal, if !interrupted => {
+                interrupted = true;
+                state.stop.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+    let mut report = FuzzReport {
+        interrupted,
+        jobs,
+        shard: opts.scale.shard,
+        corpus_loaded,
+        ..FuzzReport::default()
+    };
+    let mut first_error = None;
+    for h in handles {
+        match h.join() {
+            Ok(Ok(w)) => {
+                report.execs += w.stats.execs + w.shrink_execs;
+                report.requests += w.stats.requests;
+                report.wedged.extend(w.wedged);
+                report.restore_failures.extend(w.restore_failures);
+                report.workers.push(w.stats);
+                for (sig, count) in w.counts {
+                    if let Some(c) = lock(&state.claims).get_mut(&sig) {
+                        if let Some(f) = &mut c.found {
+                            f.count += count;
+                        }
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            Err(_) => {
+                first_error.get_or_insert(anyhow!("a fuzz worker panicked"));
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    report.elapsed = started.elapsed();
+    report.features = lock(&state.features).len();
+    let claims = std::mem::take(&mut *lock(&state.claims));
+    report.found = claims
+        .into_iter()
+        .filter_map(|(sig, c)| c.found.map(|f| (sig, f)))
+        .collect();
+    Ok(report)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What a worker hands back.
+struct WorkerDone {
+    stats: WorkerStats,
+    shrink_execs: u64,
+    /// How often it met each class (its own count, added to the class's).
+    counts: HashMap<Signature, u64>,
+    wedged: Vec<Wedge>,
+    restore_failures: Vec<String>,
+}
+
+/// A worker's own state in the loop.
+struct Worker<'s> {
+    w: usize,
+    state: &'s State,
+    done: WorkerDone,
+    features: HashSet<u64>,
+    corpus: Vec<Vec<u8>>,
+}
+
+async fn worker(
+    opts: &FuzzOptions,
+    w: usize,
+    state: &State,
+    replay: Vec<Vec<u8>>,
+    coverage: bool,
+) -> Result<WorkerDone> {
     let tf = opts.targets_file.as_deref();
-    let (a, a_name) = Executor::open(&opts.a, tf, &opts.state_dir.join("a"), opts.owned).await?;
-    let (b, b_name) = Executor::open(&opts.b, tf, &opts.state_dir.join("b"), opts.owned).await?;
+    let place = (state.jobs > 1 || opts.scale.own_buckets).then_some(w);
+    let state_dir = match place {
+        Some(w) => opts.state_dir.join(format!("w{w}")),
+        None => opts.state_dir.clone(),
+    };
+    let (a, a_name) = Executor::open(&opts.a, tf, &state_dir.join("a"), opts.owned, place).await?;
+    let (b, b_name) = Executor::open(&opts.b, tf, &state_dir.join("b"), opts.owned, place).await?;
     let mut pair = Pair {
         a,
         b,
@@ -245,61 +601,168 @@ pub async fn campaign(
         last: RefCell::new(None),
         iteration: std::cell::Cell::new(0),
     };
-    let mut report = FuzzReport::default();
-    let stopped = tokio::select! {
-        r = run_loop(&mut pair, opts, &mut report, &mut progress) => r,
-        () = crate::signal::stop_signal() => {
-            report.interrupted = true;
-            Ok(())
-        }
+    let mut me = Worker {
+        w,
+        state,
+        done: WorkerDone {
+            stats: WorkerStats::default(),
+            shrink_execs: 0,
+            counts: HashMap::new(),
+            wedged: Vec::new(),
+            restore_failures: Vec::new(),
+        },
+        features: HashSet::new(),
+        corpus: Vec::new(),
     };
+    let looped = run_loop(&mut pair, opts, &mut me, replay, coverage).await;
     // Whatever happened, put the buckets back.
     for done in [pair.a.finish().await, pair.b.finish().await] {
         if let Err(e) = done {
-            report.restore_failures.push(format!("{e:#}"));
+            me.done.restore_failures.push(format!("{e:#}"));
         }
     }
-    stopped?;
-    Ok(report)
+    looped?;
+    Ok(me.done)
+}
+
+/// Where an input of the loop comes from.
+enum Origin {
+    /// A corpus entry replayed at the start.
+    Replay(usize),
+    /// The seed's iteration `i` (its `t`-th for this worker).
+    Fresh { i: u64 },
 }
 
 async fn run_loop(
     pair: &mut Pair,
     opts: &FuzzOptions,
-    report: &mut FuzzReport,
-    progress: &mut impl FnMut(&Progress<'_>),
+    me: &mut Worker<'_>,
+    replay: Vec<Vec<u8>>,
+    coverage: bool,
 ) -> Result<()> {
     let started = Instant::now();
     let deadline = opts.time.map(|t| started + t);
+    let jobs = me.state.jobs;
+    let shard = opts.scale.shard;
+    let keep = opts.scale.corpus.clone();
+    let profiles = (pair.a.profile(), pair.b.profile());
     let mut generator = gen::Generator::default();
     let mut run = Run::default();
-    let mut last_progress = Instant::now();
-    let mut i = 0u64;
+    let mut bytes = Vec::new();
+    let replays = replay.len();
+    me.done.stats.replayed = replays;
+    me.corpus = replay;
+    let mut t = 0u64;
+    let mut r = 0usize;
     loop {
-        if opts.iterations.is_some_and(|n| i >= n)
-            || opts.time.is_some_and(|t| started.elapsed() >= t)
-        {
+        if me.state.stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
+        let origin = if r < replays {
+            r += 1;
+            Origin::Replay(r - 1)
+        } else {
+            if opts
+                .iterations
+                .is_some_and(|n| Shard::local(jobs, me.w, t) >= n)
+            {
+                break;
+            }
+            Origin::Fresh {
+                i: shard.iteration(jobs, me.w, t),
+            }
+        };
+        // The input, and (with a corpus) the bytes it was generated from.
+        let (input, i) = match origin {
+            Origin::Replay(k) => {
+                let input = generator.from_bytes(&me.corpus[k], &mut bytes);
+                (input, shard.iteration(jobs, me.w, t))
+            }
+            Origin::Fresh { i } => {
+                t += 1;
+                if opts.scale.record_streams {
+                    me.done.stats.iterations.push(i);
+                }
+                match (&keep, corpus::pick(&me.corpus, opts.seed, i)) {
+                    (Some(_), Some(k)) => {
+                        let mut m = Vec::new();
+                        corpus::mutate(&me.corpus[k], opts.seed, i, &mut m);
+                        (generator.from_bytes(&m, &mut bytes), i)
+                    }
+                    (Some(_), None) => {
+                        let (input, used) = generator.input_with_len(opts.seed, i);
+                        bytes.clear();
+                        bytes.extend_from_slice(
+                            &gen::seed_bytes::<{ gen::SEED_BYTES }>(opts.seed, i)[..used],
+                        );
+                        (input, i)
+                    }
+                    (None, _) => (generator.input(opts.seed, i), i),
+                }
+            }
+        };
         pair.iteration.set(i);
-        let input = generator.input(opts.seed, i);
         match pair.exec(&input, &mut run).await {
             Ok(()) => {}
             Err(e) => {
-                if wedge(pair, opts, e, report).await? {
+                if wedge(pair, opts, e, me).await? {
                     // Go on in a fresh bucket from the next input.
-                    i += 1;
                     continue;
                 }
                 break;
             }
         }
-        report.execs += 1;
-        report.requests += 2 * run.steps.len() as u64;
+        me.done.stats.execs += 1;
+        me.done.stats.requests += 2 * run.steps.len() as u64;
+        me.state.execs[me.w].0.store(
+            me.done.stats.execs + me.done.shrink_execs,
+            Ordering::Relaxed,
+        );
+        if coverage {
+            let mut new = false;
+            let mut add = |f: u64| {
+                if me.features.insert(f) {
+                    new = true;
+                }
+            };
+            features::of_run(&input, &run.steps, &run.a, profiles.0, 0, &mut add);
+            features::of_run(&input, &run.steps, &run.b, profiles.1, 1, &mut add);
+            if new {
+                let mut all = lock(&me.state.features);
+                all.extend(me.features.iter().copied());
+                me.state.feature_count.store(all.len(), Ordering::Relaxed);
+                drop(all);
+                if let (Some(dir), Origin::Fresh { .. }) = (&keep, &origin) {
+                    corpus::save(dir, &bytes)?;
+                    me.corpus.push(bytes.clone());
+                    me.done.stats.kept += 1;
+                }
+            }
+        }
         for (_, sig) in run.differences() {
-            if let Some(f) = report.found.get_mut(&sig) {
-                f.count += 1;
+            if let Some(n) = me.done.counts.get_mut(&sig) {
+                *n += 1;
                 continue;
+            }
+            me.done.counts.insert(sig.clone(), 1);
+            // The first time this worker meets the class: claim it, unless
+            // another worker has, from an earlier iteration.
+            {
+                let mut claims = lock(&me.state.claims);
+                match claims.get_mut(&sig) {
+                    Some(c) if c.iteration <= i => continue,
+                    Some(c) => c.iteration = i,
+                    None => {
+                        claims.insert(
+                            sig.clone(),
+                            Claim {
+                                iteration: i,
+                                found: None,
+                            },
+                        );
+                        lock(&me.state.news).push(sig.clone());
+                    }
+                }
             }
             let shrunk = shrink(
                 pair,
@@ -307,13 +770,23 @@ async fn run_loop(
                 &sig,
                 opts.shrink_budget,
                 deadline,
-                &mut report.execs,
+                &mut me.done.shrink_execs,
             )
             .await;
             let (small, s_steps, sa, sb) = match shrunk {
                 Ok(s) => s,
                 Err(e) => {
-                    wedge(pair, opts, e, report).await?;
+                    // Let another worker (or a later input) claim it.
+                    {
+                        let mut claims = lock(&me.state.claims);
+                        if claims
+                            .get(&sig)
+                            .is_some_and(|c| c.iteration == i && c.found.is_none())
+                        {
+                            claims.remove(&sig);
+                        }
+                    }
+                    wedge(pair, opts, e, me).await?;
                     // Whether it went on or not, this input's classes are
                     // not to be trusted: the rest of them are skipped.
                     break;
@@ -325,44 +798,38 @@ async fn run_loop(
                 &s_steps,
                 (&pair.a_name, &sa),
                 (&pair.b_name, &sb),
-                opts.seed,
-                i,
+                &write::Provenance {
+                    seed: opts.seed,
+                    iteration: i,
+                    shard,
+                    size: shrink::size(&small),
+                    from_corpus: keep.is_some(),
+                },
                 &opts.date,
             )?;
-            write::write(&path, &text)?;
-            report.found.insert(
-                sig.clone(),
-                Found {
-                    count: 1,
-                    first_iteration: i,
-                    case: path,
-                    shrunk_requests: small.requests.len(),
-                    shrunk_rules: small.config.as_ref().map_or(0, |c| c.rules.len()),
-                },
-            );
-            progress(&Progress {
-                execs: report.execs,
-                elapsed: started.elapsed(),
-                distinct: report.found.len(),
-                latest: Some(&sig),
-            });
+            // Written only while the claim is still this iteration's (a
+            // worker that met the class earlier takes it over).
+            let mut claims = lock(&me.state.claims);
+            if let Some(c) = claims.get_mut(&sig) {
+                if c.iteration == i {
+                    write::write(&path, &text)?;
+                    let count = c.found.as_ref().map_or(0, |f| f.count);
+                    c.found = Some(Found {
+                        count,
+                        first_iteration: i,
+                        case: path,
+                        shrunk_requests: small.requests.len(),
+                        shrunk_rules: small.config.as_ref().map_or(0, |c| c.rules.len()),
+                        worker: me.w,
+                    });
+                }
+            }
         }
-        if report.wedged.last().is_some_and(|w| w.moved_to.is_none()) {
+        if me.done.wedged.last().is_some_and(|w| w.moved_to.is_none()) {
             break;
         }
-        if last_progress.elapsed() >= Duration::from_millis(250) {
-            last_progress = Instant::now();
-            progress(&Progress {
-                execs: report.execs,
-                elapsed: started.elapsed(),
-                distinct: report.found.len(),
-                latest: None,
-            });
-        }
         generator.recycle(input);
-        i += 1;
     }
-    report.elapsed = started.elapsed();
     Ok(())
 }
 
@@ -374,13 +841,14 @@ async fn wedge(
     pair: &mut Pair,
     opts: &FuzzOptions,
     e: anyhow::Error,
-    report: &mut FuzzReport,
+    me: &mut Worker<'_>,
 ) -> Result<bool> {
     let Some(w) = e.downcast_ref::<Wedged>() else {
         return Err(e);
     };
     let target = w.target.clone();
-    let case = wedge_case(pair, opts, &target, report.wedged.len())?;
+    me.state.broken.fetch_add(1, Ordering::Relaxed);
+    let case = wedge_case(pair, opts, &target, me)?;
     let iteration = pair.iteration.get();
     let moved_to = if target == pair.a_name {
         pair.a.fresh_bucket().await?
@@ -388,11 +856,12 @@ async fn wedge(
         pair.b.fresh_bucket().await?
     };
     let go_on = moved_to.is_some() && case.is_some();
-    report.wedged.push(Wedge {
+    me.done.wedged.push(Wedge {
         target,
         iteration: case.as_ref().map_or(iteration, |(_, i)| *i),
         case: case.map(|(p, _)| p),
         moved_to,
+        worker: me.w,
     });
     Ok(go_on)
 }
@@ -403,7 +872,7 @@ fn wedge_case(
     pair: &Pair,
     opts: &FuzzOptions,
     target: &str,
-    nth: usize,
+    me: &Worker<'_>,
 ) -> Result<Option<(PathBuf, u64)>> {
     let last = pair.last.borrow_mut().take();
     let Some(last) = last else {
@@ -412,9 +881,14 @@ fn wedge_case(
     let sig = Signature(format!(
         "{target} broken after this input: every later reset answers 5xx"
     ));
-    let name = match nth {
-        0 => format!("wedged-{target}.yaml"),
-        n => format!("wedged-{target}-{}.yaml", n + 1),
+    let worker = if me.state.jobs > 1 {
+        format!("-w{}", me.w)
+    } else {
+        String::new()
+    };
+    let name = match me.done.wedged.len() {
+        0 => format!("wedged-{target}{worker}.yaml"),
+        n => format!("wedged-{target}{worker}-{}.yaml", n + 1),
     };
     let path = opts.out.join(name);
     let wire: Vec<WireStep> = last
@@ -427,8 +901,13 @@ fn wedge_case(
         &wire,
         (&pair.a_name, &last.a),
         (&pair.b_name, &last.b),
-        opts.seed,
-        last.iteration,
+        &write::Provenance {
+            seed: opts.seed,
+            iteration: last.iteration,
+            shard: opts.scale.shard,
+            size: shrink::size(&last.input),
+            from_corpus: opts.scale.corpus.is_some(),
+        },
         &opts.date,
     )?;
     write::write(&path, &text)?;

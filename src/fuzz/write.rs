@@ -111,23 +111,90 @@ fn step_of(s: &WireStep, answer: &Answer) -> Step {
     }
 }
 
+/// Where a find comes from: enough to make its input again
+/// (`FuzzInput::for_iteration(seed, iteration)` when not from a corpus),
+/// the machine's shard, and the shrunk input's size (what `found merge`
+/// compares).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provenance {
+    pub seed: u64,
+    pub iteration: u64,
+    pub shard: super::Shard,
+    /// [`super::shrink::size`] of the input written.
+    pub size: (usize, usize, usize, usize),
+    /// The campaign mutated corpus entries (`--corpus`): the iteration
+    /// alone does not make the input again.
+    pub from_corpus: bool,
+}
+
+impl Provenance {
+    /// The header line `found merge` reads back.
+    pub fn line(&self) -> String {
+        let (r, n, i, s) = self.size;
+        format!(
+            "# provenance: seed={} iteration={} shard={} size={r}.{n}.{i}.{s}{}",
+            self.seed,
+            self.iteration,
+            self.shard,
+            if self.from_corpus { " corpus" } else { "" }
+        )
+    }
+
+    /// Read a [`Provenance::line`].
+    pub fn parse(line: &str) -> Option<Provenance> {
+        let rest = line.strip_prefix("# provenance: ")?;
+        let mut p = Provenance {
+            seed: 0,
+            iteration: 0,
+            shard: super::Shard::default(),
+            size: (0, 0, 0, 0),
+            from_corpus: false,
+        };
+        let mut seen = 0;
+        for field in rest.split_whitespace() {
+            match field.split_once('=') {
+                Some(("seed", v)) => p.seed = v.parse().ok()?,
+                Some(("iteration", v)) => p.iteration = v.parse().ok()?,
+                Some(("shard", v)) => p.shard = v.parse().ok()?,
+                Some(("size", v)) => {
+                    let n: Vec<usize> = v
+                        .split('.')
+                        .map(str::parse)
+                        .collect::<Result<_, _>>()
+                        .ok()?;
+                    let [r, c, i, s] = n[..] else { return None };
+                    p.size = (r, c, i, s);
+                }
+                None if field == "corpus" => p.from_corpus = true,
+                _ => continue,
+            }
+            seen += 1;
+        }
+        (seen >= 4).then_some(p)
+    }
+}
+
 /// The text of the case file for a discrepancy.
-#[allow(clippy::too_many_arguments)]
 pub fn case_text(
     sig: &Signature,
     steps: &[WireStep],
     (a_name, a): (&str, &[Answer]),
     (b_name, b): (&str, &[Answer]),
-    seed: u64,
-    iteration: u64,
+    from: &Provenance,
     date: &str,
 ) -> Result<String> {
+    let (seed, iteration) = (from.seed, from.iteration);
+    let shard = if from.shard.count > 1 {
+        format!(" --shard {}", from.shard)
+    } else {
+        String::new()
+    };
     let mut docs = Vec::new();
     for (name, answers) in [(a_name, a), (b_name, b)] {
         let case = Case {
             name: format!("as {name} answers"),
             description: format!(
-                "Found by `coscors fuzz --a {a_name} --b {b_name} --seed {seed}` at iteration {iteration}, then shrunk: the two differ ({}). This document expects what {name} answered. Untriaged: a person decides which side COS's documentation supports, then moves the case into the suite or a vendor file.",
+                "Found by `coscors fuzz --a {a_name} --b {b_name} --seed {seed}{shard}` at iteration {iteration}, then shrunk: the two differ ({}). This document expects what {name} answered. Untriaged: a person decides which side COS's documentation supports, then moves the case into the suite or a vendor file.",
                 sig.0
             ),
             source: Sources::one(Source(format!("recorded:{name}@{date}"))),
@@ -141,8 +208,9 @@ pub fn case_text(
         docs.push(serde_norway::to_string(&case)?);
     }
     Ok(format!(
-        "# coscors fuzz: {}\n# seed {seed}, iteration {iteration}; run it with `coscors run <this file> --target {a_name}` (or {b_name})\n{}",
+        "# coscors fuzz: {}\n# seed {seed}, iteration {iteration}; run it with `coscors run <this file> --target {a_name}` (or {b_name})\n{}\n{}",
         sig.0,
+        from.line(),
         docs.join("---\n")
     ))
 }

@@ -231,6 +231,30 @@ pub fn preflight(
     PreflightOutcome::Refused(profile.refusal(method))
 }
 
+/// The index of the rule [`preflight`] answers from for this origin,
+/// method and requested headers (comma-separated), if one allows them: the
+/// first whose origin, method and every requested header match. Pure; the
+/// fuzzer counts it among the behaviours an input reached.
+pub fn matching_rule(
+    config: &CorsConfiguration,
+    origin: &str,
+    method: &str,
+    request_headers: Option<&str>,
+) -> Option<usize> {
+    let requested = || {
+        request_headers
+            .into_iter()
+            .flat_map(|h| h.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    config.rules.iter().position(|rule| {
+        matching_origin(rule, origin).is_some()
+            && rule.allowed_methods.iter().any(|m| m == method)
+            && requested().all(|h| rule.allowed_headers.iter().any(|p| header_matches(p, h)))
+    })
+}
+
 /// The CORS headers added to an actual (non-OPTIONS) request that carries an
 /// `Origin`: those of the first rule that allows the origin and the request's
 /// method, without `Access-Control-Allow-Headers`. That the answer carries

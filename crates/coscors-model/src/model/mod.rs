@@ -20,7 +20,8 @@ pub mod xml;
 pub use config::{CorsConfiguration, CorsRule, Text, ALLOWED_METHODS, MAX_RULES};
 pub use error::{ApiError, ErrorCode};
 pub use eval::{
-    actual_request, actual_request_with, preflight, CorsHeaders, Preflight, PreflightOutcome,
+    actual_request, actual_request_with, matching_rule, preflight, CorsHeaders, Preflight,
+    PreflightOutcome,
 };
 pub use glob::wildcard_match;
 pub use profile::{Profile, CONSOLE_ORIGIN};
