@@ -4,7 +4,7 @@
 use crate::sign::sigv4::format_amz_date;
 
 /// Seconds since the Unix epoch now (0 if the clock is before it).
-pub fn unix_now() -> u64 {
+fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

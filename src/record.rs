@@ -18,7 +18,7 @@ use crate::runner::{CaseOutcome, Verdict};
 /// What `observed` says about the fields `original` checks. Where the
 /// comparison found no difference, the original's wording is kept (so that
 /// recordings stay stable across runs and targets).
-pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparison) -> Expect {
+fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparison) -> Expect {
     let differs = |what: Checked| cmp.mismatches.iter().any(|m| m.what == what);
     let mut e = Expect {
         status: observed.status,
@@ -135,7 +135,7 @@ pub fn observed_as_expect(original: &Expect, observed: &Observed, cmp: &Comparis
 
 /// An error's `<Key>` as the case writes it: without the run's key prefix
 /// (the runner adds it back when comparing).
-pub fn unprefix_key(e: &mut Expect, prefix: &str) {
+fn unprefix_key(e: &mut Expect, prefix: &str) {
     if prefix.is_empty() {
         return;
     }
@@ -151,7 +151,7 @@ pub fn unprefix_key(e: &mut Expect, prefix: &str) {
 /// runner maps back to the target's bucket and the run's key prefix; `None`
 /// when `observed` is not that form of `documented`, the case's own
 /// `Resource` (`examplebucket-1250000000.cos.<region>.myqcloud.com/key`).
-pub fn doc_path_resource(observed: &str, bucket: &str, documented: &str) -> Option<String> {
+fn doc_path_resource(observed: &str, bucket: &str, documented: &str) -> Option<String> {
     let key = documented.split_once(".myqcloud.com/")?.1;
     let rest = observed.strip_prefix(&format!("/{bucket}"))?;
     let doc = format!("/{}", crate::emulator::DEFAULT_BUCKET);
@@ -177,7 +177,7 @@ pub fn doc_path_resource(observed: &str, bucket: &str, documented: &str) -> Opti
 /// re-recording must not drop what the vendor file says (AWS's recorded
 /// messages in cases/vendors/s3.yaml). If the endpoint's message changed,
 /// the next run says so.
-pub fn keep_prior_messages(new: &mut Divergence, prior: &Divergence) {
+fn keep_prior_messages(new: &mut Divergence, prior: &Divergence) {
     for (n, step) in &mut new.steps {
         let (Some(err), Some(old)) = (
             step.error.as_mut(),
@@ -194,7 +194,7 @@ pub fn keep_prior_messages(new: &mut Divergence, prior: &Divergence) {
 /// The divergence an outcome shows, or `None` if the target answered as the
 /// case expects. The outcome was compared with COS's expectations under the
 /// vendor's `identity`, which the record is written under too.
-pub fn divergence_of(
+fn divergence_of(
     case: &LoadedCase,
     outcome: &CaseOutcome,
     reason: &str,

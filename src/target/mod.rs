@@ -803,11 +803,6 @@ fn wire_key(prefix: &str, path: &str) -> String {
     format!("/{prefix}{}", path.trim_start_matches('/'))
 }
 
-/// `Content-MD5` header pair for a body.
-pub fn md5_header(body: &[u8]) -> (String, String) {
-    ("Content-MD5".to_string(), content_md5_of(body))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
