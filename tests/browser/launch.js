@@ -45,14 +45,21 @@ async function waitFor(page, fn, timeoutMs) {
   }
 }
 
-async function chromium() {
+// Playwright's own Browser on Debian's Chromium, for callers that need its
+// whole API (contexts with a viewport, JavaScript off, screenshots: the
+// report page's check).
+function playwrightChromium() {
   const { chromium } = require(path.join(MODULES, 'playwright-core'));
-  const b = await chromium.launch({
+  return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+async function chromium() {
+  const b = await playwrightChromium();
   return {
     name: 'chromium',
     version: b.version(),
@@ -231,3 +238,4 @@ module.exports = launch;
 module.exports.launch = launch;
 module.exports.engine = engine;
 module.exports.ENGINES = ENGINES;
+module.exports.playwrightChromium = playwrightChromium;

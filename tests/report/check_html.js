@@ -47,7 +47,7 @@ function layout() {
 async function main() {
   const [dir, shots] = process.argv.slice(2);
   const url = 'file://' + path.resolve(dir, 'index.html');
-  const browser = await launch();
+  const browser = await launch.playwrightChromium();
   const requests = [];
   const errors = [];
   const page = async (width, js) => {
