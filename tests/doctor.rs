@@ -130,9 +130,10 @@ fn configurations(origins: &[String]) -> Vec<CorsConfiguration> {
 /// The SDK operations the driver runs (sliceUploadFile also lists the
 /// bucket's uploads first, which the emulator does not answer: the proof
 /// runs the three requests after that list, `multipartUpload`).
-const RUN: [&str; 5] = [
+const RUN: [&str; 6] = [
     "putObject",
     "multipartUpload",
+    "sliceUploadFile",
     "getObject",
     "headObject",
     "deleteObject",
@@ -162,6 +163,26 @@ fn predicted(v: &doctor::Verdict) -> Outcome {
             Some(part.is_some_and(|s| s.let_through && s.etag_readable)),
             Some(part.is_some_and(|s| s.let_through && s.request_id_readable)),
         ),
+        // The SDK's own walk: it stops at the first step the browser
+        // blocks, or (with its "get ETag error") at an UploadPart whose ETag
+        // JavaScript cannot read; what it returns is Complete's document.
+        "sliceUploadFile" => {
+            let mut through = true;
+            let mut done = true;
+            let walked = op(v.operation, v.token).steps;
+            for (step, s) in walked.iter().zip(&v.steps) {
+                if !s.let_through {
+                    through = false;
+                    done = false;
+                    break;
+                }
+                if step.needs_etag && !s.etag_readable {
+                    done = false;
+                    break;
+                }
+            }
+            return (through, Some(done), None, Some(done));
+        }
         _ => (None, Some(v.let_through && v.request_id_readable)),
     };
     (v.let_through, etag, rid, v.completed)
@@ -170,6 +191,11 @@ fn predicted(v: &doctor::Verdict) -> Outcome {
 fn observed(r: &Value) -> Outcome {
     let blocked = !r["err"].is_null() && r["status"].as_u64().unwrap_or(0) == 0;
     let op = r["op"].as_str().unwrap_or("");
+    if op == "sliceUploadFile" {
+        let done = r["completed"].as_bool().unwrap_or(false);
+        let etag_error = r["etagError"].as_bool().unwrap_or(false);
+        return (!blocked || etag_error, Some(done), None, Some(done));
+    }
     let etag = match op {
         "putObject" | "multipartUpload" => Some(!r["etag"].as_str().unwrap_or("").is_empty()),
         _ => None,

@@ -165,6 +165,112 @@ async fn multipart_upload_carries_cors_and_assembles_the_object() {
         cors_ok(&r, "upload part");
         etags.push(r.header("ETag").expect("part ETag").to_string());
     }
+    // What the JS SDK's sliceUploadFile asks first (to resume an upload):
+    // the bucket's uploads for its key, then a found upload's parts.
+    let second = request(addr, "POST", "/big.bin?uploads", &origin, "").await;
+    let second_id = second
+        .body
+        .split("<UploadId>")
+        .nth(1)
+        .and_then(|t| t.split("</UploadId>").next())
+        .expect("a second UploadId")
+        .to_string();
+    request(addr, "POST", "/other.bin?uploads", &origin, "").await;
+    let r = request(addr, "GET", "/?uploads&prefix=big.bin", &origin, "").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    cors_ok(&r, "list uploads");
+    assert!(
+        r.body.contains("<ListMultipartUploadsResult>"),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body.matches("<Upload>").count(), 2, "{}", r.body);
+    assert!(!r.body.contains("other.bin"), "{}", r.body);
+    assert!(
+        r.body.contains(&format!("<UploadId>{id}</UploadId>")),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("<IsTruncated>false</IsTruncated>"),
+        "{}",
+        r.body
+    );
+    // One upload per page: the markers lead from the first to the second.
+    let r = request(
+        addr,
+        "GET",
+        "/?uploads&prefix=big.bin&max-uploads=1",
+        &[],
+        "",
+    )
+    .await;
+    assert!(
+        r.body.contains("<IsTruncated>true</IsTruncated>"),
+        "{}",
+        r.body
+    );
+    let next = |tag: &str| {
+        r.body
+            .split(&format!("<{tag}>"))
+            .nth(1)
+            .and_then(|t| t.split(&format!("</{tag}>")).next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (key_marker, id_marker) = (next("NextKeyMarker"), next("NextUploadIdMarker"));
+    assert_eq!(key_marker, "big.bin");
+    let r = request(
+        addr,
+        "GET",
+        &format!("/?uploads&prefix=big.bin&max-uploads=1&key-marker={key_marker}&upload-id-marker={id_marker}"),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(r.body.matches("<Upload>").count(), 1, "{}", r.body);
+    assert!(
+        r.body.contains("<IsTruncated>false</IsTruncated>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body
+            .contains(&format!("<UploadId>{id_marker}</UploadId>")),
+        "{}",
+        r.body
+    );
+    let r = request(addr, "GET", "/?uploads&max-uploads=0", &[], "").await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = request(addr, "GET", &format!("/big.bin?uploadId={id}"), &origin, "").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    cors_ok(&r, "list parts");
+    assert_eq!(r.body.matches("<Part>").count(), 2, "{}", r.body);
+    assert!(
+        r.body.contains(&format!("<ETag>{}</ETag>", etags[1])),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("<Size>9</Size>"), "{}", r.body);
+    let r = request(
+        addr,
+        "GET",
+        &format!("/big.bin?uploadId={id}&part-number-marker=1"),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(r.body.matches("<Part>").count(), 1, "{}", r.body);
+    assert!(r.body.contains("<PartNumber>2</PartNumber>"), "{}", r.body);
+    let r = request(
+        addr,
+        "GET",
+        &format!("/other.bin?uploadId={second_id}"),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 404, "another key's upload: {}", r.body);
     let complete = format!(
         "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{}</ETag></Part><Part><PartNumber>2</PartNumber><ETag>{}</ETag></Part></CompleteMultipartUpload>",
         etags[0], etags[1]

@@ -66,7 +66,11 @@ fn hv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 /// - `sliceUploadFile` first lists the bucket's multipart uploads (`advance.js`
 ///   `getUploadIdAndPartList` → `wholeMultipartList`, GET `/?uploads`), then
 ///   initiates, uploads the parts and completes with their ETags; `uploadFile`
-///   is `putObject` below its `SliceSize` and `sliceUploadFile` above.
+///   is `putObject` below its `SliceSize` and `sliceUploadFile` above. Its
+///   parts are `Blob.slice(start, end)` (`util.js` `fileSlice`), which have no
+///   type (File API), so UploadPart carries no `Content-Type` there (seen in
+///   the browsers: its preflight asks for `authorization` alone); without a
+///   readable part ETag it stops with "get ETag error" (`advance.js`).
 /// - cos-js-sdk-v5 1.10.1 has no `postObject` (a form upload is the page's
 ///   own `<form>`/`fetch` POST, not the SDK's); it is not walked.
 pub fn operations() -> Vec<Operation> {
@@ -128,7 +132,13 @@ pub fn operations() -> Vec<Operation> {
                     false,
                 ),
                 initiate,
-                part,
+                step(
+                    "uploadPart",
+                    "PUT",
+                    "/{key}?partNumber=1&uploadId=…",
+                    with(&[]),
+                    true,
+                ),
                 complete,
             ],
         });

@@ -279,6 +279,7 @@ fn bucket_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str, exists: bool) -> Re
     }
     match route.subresource() {
         Some("cors") => cors_op(ctx, req, bucket),
+        Some("uploads") if *m == Method::GET => list_uploads(ctx, bucket),
         Some(other) => Err(ApiError::new(
             ErrorCode::MethodNotAllowed,
             format!("The emulator does not implement the ?{other} sub-resource."),
@@ -498,6 +499,7 @@ fn object_op(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Reply> {
             return initiate_upload(ctx, req, bucket)
         }
         (&Method::PUT, Some(id)) => return upload_part(ctx, req, bucket, id),
+        (&Method::GET, Some(id)) => return list_parts(ctx, bucket, id),
         (&Method::POST, Some(id)) => return complete_upload(ctx, req, bucket, id),
         (&Method::DELETE, Some(id)) => {
             let mut store = ctx.emu.store.write();
@@ -622,11 +624,10 @@ fn initiate_upload(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Rep
             .map_or(0, |d| d.as_secs());
         format!("{secs}{hex}")
     };
-    let upload = multipart::Upload {
-        key: key.to_string(),
-        content_type: header(req.headers, &CONTENT_TYPE).map(std::borrow::Cow::into_owned),
-        parts: Default::default(),
-    };
+    let upload = multipart::Upload::new(
+        key,
+        header(req.headers, &CONTENT_TYPE).map(std::borrow::Cow::into_owned),
+    );
     let mut store = ctx.emu.store.write();
     let b = store.get_mut(bucket).ok_or_else(no_such_bucket)?;
     b.uploads.insert(id.clone(), upload);
@@ -638,6 +639,154 @@ fn initiate_upload(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Rep
     body.push_str("</Key><UploadId>");
     body.push_str(&id);
     body.push_str("</UploadId></InitiateMultipartUploadResult>");
+    Ok(Reply::new(200).body("application/xml", body))
+}
+
+/// The owner and initiator of uploads, as COS's List Multipart Uploads and
+/// List Parts pages show them (436/7736, 436/7747: `qcs::cam::uin/<uin>:uin/<uin>`,
+/// the pages' example account); the emulator has no accounts.
+const OWNER: &str =
+    "<ID>qcs::cam::uin/100000000001:uin/100000000001</ID><DisplayName>100000000001</DisplayName>";
+
+/// A time as COS's listing documents write it (`2020-05-06T09:58:00.000Z`,
+/// the pages' examples; UTC, to the second).
+fn xml_time(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let s = crate::clock::rfc3339(secs);
+    format!("{}.000Z", s.trim_end_matches('Z'))
+}
+
+/// A query parameter as a count in `1..=max` (`default` when absent).
+fn count_param(ctx: &Ctx<'_>, name: &str, default: usize, max: usize) -> Result<usize> {
+    match param(ctx.route, name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::InvalidArgument,
+                    format!("{name} must be an integer from 1 to {max}."),
+                )
+            }),
+    }
+}
+
+/// List Multipart Uploads (`GET /?uploads`, COS 436/7736): the uploads in
+/// progress whose key starts with `prefix`, by key and then by initiation
+/// time, after `key-marker` (and, within that key, after
+/// `upload-id-marker`), at most `max-uploads` (1 to 1000, default 1000).
+fn list_uploads(ctx: &Ctx<'_>, bucket: &str) -> Result<Reply> {
+    let max = count_param(ctx, "max-uploads", 1000, 1000)?;
+    let prefix = param(ctx.route, "prefix").unwrap_or("");
+    let key_marker = param(ctx.route, "key-marker").unwrap_or("");
+    let id_marker = param(ctx.route, "upload-id-marker").filter(|m| !m.is_empty());
+    let store = ctx.emu.store.read();
+    let b = store.get(bucket).ok_or_else(no_such_bucket)?;
+    let mut all: Vec<(&str, &multipart::Upload)> = b
+        .uploads
+        .iter()
+        .filter(|(_, u)| u.key.starts_with(prefix))
+        .collect();
+    all.sort_by(|(a_id, a), (b_id, b)| {
+        (a.key.as_str(), a.initiated, *a_id).cmp(&(b.key.as_str(), b.initiated, *b_id))
+    });
+    // Past the markers: keys after key-marker; with upload-id-marker, also
+    // the marker key's uploads after that one.
+    let start = if key_marker.is_empty() {
+        0
+    } else {
+        let after_id = id_marker.and_then(|m| {
+            all.iter()
+                .position(|(id, u)| *id == m && u.key == key_marker)
+        });
+        match after_id {
+            Some(at) => at + 1,
+            None => all
+                .iter()
+                .position(|(_, u)| u.key.as_str() > key_marker)
+                .unwrap_or(all.len()),
+        }
+    };
+    let page = &all[start..];
+    let truncated = page.len() > max;
+    let page = &page[..page.len().min(max)];
+    let esc = |v: &str| quick_xml::escape::escape(v).into_owned();
+    let mut body = String::from(ctx.profile.xml_prologue());
+    body.push_str(&format!(
+        "<ListMultipartUploadsResult><Bucket>{}</Bucket><KeyMarker>{}</KeyMarker><UploadIdMarker>{}</UploadIdMarker>",
+        esc(bucket),
+        esc(key_marker),
+        esc(id_marker.unwrap_or("")),
+    ));
+    let (next_key, next_id) = match (truncated, page.last()) {
+        (true, Some((id, u))) => (u.key.as_str(), *id),
+        _ => ("", ""),
+    };
+    body.push_str(&format!(
+        "<NextKeyMarker>{}</NextKeyMarker><NextUploadIdMarker>{}</NextUploadIdMarker><MaxUploads>{max}</MaxUploads><IsTruncated>{truncated}</IsTruncated><Prefix>{}</Prefix>",
+        esc(next_key),
+        esc(next_id),
+        esc(prefix),
+    ));
+    for (id, u) in page {
+        body.push_str(&format!(
+            "<Upload><Key>{}</Key><UploadId>{}</UploadId><StorageClass>STANDARD</StorageClass><Initiator>{OWNER}</Initiator><Owner>{OWNER}</Owner><Initiated>{}</Initiated></Upload>",
+            esc(&u.key),
+            esc(id),
+            xml_time(u.initiated),
+        ));
+    }
+    body.push_str("</ListMultipartUploadsResult>");
+    Ok(Reply::new(200).body("application/xml", body))
+}
+
+/// List Parts (`GET <key>?uploadId=ID`, COS 436/7747): an upload's parts by
+/// number, after `part-number-marker`, at most `max-parts` (1 to 1000,
+/// default 1000).
+fn list_parts(ctx: &Ctx<'_>, bucket: &str, id: &str) -> Result<Reply> {
+    let key = ctx.route.key.as_str();
+    let max = count_param(ctx, "max-parts", 1000, 1000)?;
+    let marker = match param(ctx.route, "part-number-marker") {
+        None | Some("") => 0,
+        Some(v) => v.parse::<u32>().map_err(|_| {
+            ApiError::new(
+                ErrorCode::InvalidArgument,
+                "part-number-marker must be an integer.",
+            )
+        })?,
+    };
+    let store = ctx.emu.store.read();
+    let b = store.get(bucket).ok_or_else(no_such_bucket)?;
+    let upload = b
+        .uploads
+        .get(id)
+        .filter(|u| u.key == key)
+        .ok_or_else(multipart::no_such_upload)?;
+    let mut after = upload.parts.range(marker.saturating_add(1)..);
+    let page: Vec<_> = after.by_ref().take(max).collect();
+    let truncated = after.next().is_some();
+    let esc = |v: &str| quick_xml::escape::escape(v).into_owned();
+    let mut body = String::from(ctx.profile.xml_prologue());
+    body.push_str(&format!(
+        "<ListPartsResult><Bucket>{}</Bucket><Key>{}</Key><UploadId>{}</UploadId><Initiator>{OWNER}</Initiator><Owner>{OWNER}</Owner><StorageClass>STANDARD</StorageClass><PartNumberMarker>{marker}</PartNumberMarker><NextPartNumberMarker>{}</NextPartNumberMarker><MaxParts>{max}</MaxParts><IsTruncated>{truncated}</IsTruncated>",
+        esc(bucket),
+        esc(key),
+        esc(id),
+        page.last().map_or(0, |(n, _)| **n),
+    ));
+    for (n, part) in page {
+        body.push_str(&format!(
+            "<Part><PartNumber>{n}</PartNumber><LastModified>{}</LastModified><ETag>{}</ETag><Size>{}</Size></Part>",
+            xml_time(part.last_modified),
+            quick_xml::escape::partial_escape(&part.etag),
+            part.body.len(),
+        ));
+    }
+    body.push_str("</ListPartsResult>");
     Ok(Reply::new(200).body("application/xml", body))
 }
 

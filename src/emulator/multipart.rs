@@ -1,6 +1,9 @@
 //! Multipart upload, minimally but really: Initiate (`POST <key>?uploads`),
 //! Upload Part (`PUT <key>?partNumber=N&uploadId=ID`), Complete (`POST
-//! <key>?uploadId=ID`) and Abort (`DELETE <key>?uploadId=ID`). The emulator
+//! <key>?uploadId=ID`), Abort (`DELETE <key>?uploadId=ID`), List Multipart
+//! Uploads (`GET /?uploads`) and List Parts (`GET <key>?uploadId=ID`): the
+//! JS SDK's `sliceUploadFile` lists the bucket's uploads for its key first,
+//! to resume one, and lists a found upload's parts. The emulator
 //! has them because COS's CORS check covers them ("Multipart 相关的接口目前也
 //! 已经完全支持 CORS 验证", best practice 436/11488) and the COS JS SDK's
 //! browser uploads depend on it (it reads each part's `ETag`).
@@ -12,6 +15,7 @@
 //! MD5s with `-<count>`, as S3-style stores write it.
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 use bytes::{Bytes, BytesMut};
 use md5::{Digest, Md5};
@@ -21,12 +25,46 @@ use quick_xml::Reader;
 use crate::model::{ApiError, ErrorCode};
 
 /// An upload in progress.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Upload {
     pub key: String,
     pub content_type: Option<String>,
-    /// Part number → (body, ETag).
-    pub parts: BTreeMap<u32, (Bytes, String)>,
+    /// When Initiate made it (List Multipart Uploads' `Initiated`, and the
+    /// order of one key's uploads there).
+    pub initiated: SystemTime,
+    /// Part number → the part.
+    pub parts: BTreeMap<u32, Part>,
+}
+
+impl Upload {
+    /// An upload of `key` initiated now, without parts.
+    pub fn new(key: impl Into<String>, content_type: Option<String>) -> Self {
+        Upload {
+            key: key.into(),
+            content_type,
+            initiated: SystemTime::now(),
+            parts: BTreeMap::new(),
+        }
+    }
+}
+
+/// An uploaded part.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub body: Bytes,
+    pub etag: String,
+    /// When it was uploaded (List Parts' `LastModified`).
+    pub last_modified: SystemTime,
+}
+
+impl Part {
+    pub fn new(body: Bytes, etag: String) -> Self {
+        Part {
+            body,
+            etag,
+            last_modified: SystemTime::now(),
+        }
+    }
 }
 
 /// The largest part number (COS Upload Part: 1 to 10000).
@@ -121,9 +159,9 @@ pub fn assemble(upload: &Upload, list: &[(u32, String)]) -> Result<(Bytes, Strin
     for (n, etag) in list {
         let unquote = |s: &str| s.trim_matches('"').to_string();
         match upload.parts.get(n) {
-            Some((data, stored)) if unquote(stored) == unquote(etag) => {
-                body.extend_from_slice(data);
-                digests.update(Md5::digest(data));
+            Some(part) if unquote(&part.etag) == unquote(etag) => {
+                body.extend_from_slice(&part.body);
+                digests.update(Md5::digest(&part.body));
             }
             _ => {
                 return Err(ApiError::new(
@@ -147,11 +185,15 @@ mod tests {
 
     #[test]
     fn complete_assembles_the_listed_parts() {
-        let mut up = Upload::default();
-        up.parts
-            .insert(1, (Bytes::from_static(b"ab"), "\"e1\"".to_string()));
-        up.parts
-            .insert(2, (Bytes::from_static(b"cd"), "\"e2\"".to_string()));
+        let mut up = Upload::new("k", None);
+        up.parts.insert(
+            1,
+            Part::new(Bytes::from_static(b"ab"), "\"e1\"".to_string()),
+        );
+        up.parts.insert(
+            2,
+            Part::new(Bytes::from_static(b"cd"), "\"e2\"".to_string()),
+        );
         let list = parse_complete(
             b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"e1\"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>e2</ETag></Part></CompleteMultipartUpload>",
         )

@@ -32,7 +32,16 @@ impl Route {
     /// `?lifecycle`, ...): a parameter given without a value, other than
     /// GET Bucket's own parameters (`?prefix=&max-keys=2` lists).
     pub fn subresource(&self) -> Option<&str> {
-        const LISTING: &[&str] = &["prefix", "marker", "max-keys", "delimiter", "encoding-type"];
+        const LISTING: &[&str] = &[
+            "prefix",
+            "marker",
+            "max-keys",
+            "delimiter",
+            "encoding-type",
+            "key-marker",
+            "upload-id-marker",
+            "max-uploads",
+        ];
         self.query
             .iter()
             .find(|(k, v)| v.as_deref().is_none_or(str::is_empty) && !LISTING.contains(&k.as_str()))

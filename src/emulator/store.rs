@@ -4,7 +4,7 @@
 //! insert, and the hot path (a preflight) only clones an `Arc` of the CORS
 //! configuration under a read lock.
 
-use super::multipart::Upload;
+use super::multipart::{Part, Upload};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -41,7 +41,7 @@ pub struct Uploads {
 }
 
 fn parts_size(u: &Upload) -> u64 {
-    u.parts.values().map(|(b, _)| b.len() as u64).sum()
+    u.parts.values().map(|p| p.body.len() as u64).sum()
 }
 
 impl Uploads {
@@ -57,6 +57,11 @@ impl Uploads {
         self.map.get(id)
     }
 
+    /// Every upload in progress, with its id, in no order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Upload)> {
+        self.map.iter().map(|(id, u)| (id.as_str(), u))
+    }
+
     /// Keep part `n` of upload `id` (replacing an earlier one); `None` if
     /// there is no such upload for `key`.
     pub fn add_part(
@@ -69,8 +74,9 @@ impl Uploads {
     ) -> Option<()> {
         let upload = self.map.get_mut(id).filter(|u| u.key == key)?;
         self.stored.fetch_add(body.len() as u64, Ordering::Relaxed);
-        if let Some((old, _)) = upload.parts.insert(n, (body, etag)) {
-            self.stored.fetch_sub(old.len() as u64, Ordering::Relaxed);
+        if let Some(old) = upload.parts.insert(n, Part::new(body, etag)) {
+            self.stored
+                .fetch_sub(old.body.len() as u64, Ordering::Relaxed);
         }
         Some(())
     }
@@ -235,11 +241,7 @@ mod tests {
         {
             let mut w = store.write();
             let b = w.get_mut("b").expect("bucket");
-            let upload = Upload {
-                key: "k".into(),
-                content_type: None,
-                parts: Default::default(),
-            };
+            let upload = Upload::new("k", None);
             b.uploads.insert("u".into(), upload);
             assert!(b
                 .uploads
@@ -265,11 +267,7 @@ mod tests {
         {
             let mut w = store.write();
             let b = w.get_mut("b").expect("bucket");
-            let upload = Upload {
-                key: "k".into(),
-                content_type: None,
-                parts: Default::default(),
-            };
+            let upload = Upload::new("k", None);
             b.uploads.insert("v".into(), upload);
             b.uploads
                 .add_part("v", "k", 1, Bytes::from(vec![0; 10]), "e".into());

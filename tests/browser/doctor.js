@@ -86,9 +86,8 @@ async function inPage({ proxyPort, prefix, tokens }) {
     const k = (op) => `${prefix}/${token ? 't' : 'p'}/${op}`;
     const body = (n) => new Blob(['x'.repeat(n)], { type: 'application/octet-stream' });
     record('putObject', await call('putObject', { Key: k('putObject'), Body: body(16) }));
-    // What sliceUploadFile sends after its ListMultipartUploads (which the
-    // emulator does not answer): Initiate, one UploadPart, Complete with
-    // the part's ETag as JavaScript read it.
+    // The multipart calls one by one: Initiate, one UploadPart, Complete
+    // with the part's ETag as JavaScript read it.
     {
       const key = k('multipartUpload');
       const init = await call('multipartInit', { Key: key });
@@ -106,6 +105,24 @@ async function inPage({ proxyPort, prefix, tokens }) {
         etag,
         requestId: !part.err && part.data ? String(part.data.RequestId || '') : '',
         completed: !!done && !done.err,
+      });
+    }
+    // sliceUploadFile itself: ListMultipartUploads for its key first (to
+    // resume an upload), then the same three calls; without a readable
+    // part ETag it stops with its own error ("get ETag error").
+    {
+      const r = await call('sliceUploadFile', { Key: k('sliceUploadFile'), Body: body(48) });
+      const err = r.err;
+      const message = err ? String(err.code || err.message || err.error || JSON.stringify(err)) : '';
+      out.push({
+        op: 'sliceUploadFile',
+        token,
+        err: err ? message.slice(0, 200) : null,
+        status: err ? (err.statusCode || 0) : (r.data && r.data.statusCode) || 0,
+        etagError: /get ETag error/.test(message),
+        etag: !err && r.data ? String(r.data.ETag || '') : '',
+        requestId: '',
+        completed: !err,
       });
     }
     // Objects for the reads were put by the driver before this page ran.
