@@ -553,7 +553,7 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
                 "examplebucket-1250000000.cos.ap-beijing.myqcloud.com".into(),
             ),
             ("Origin".into(), ORIGIN.into()),
-            ("Access-Control-Request-Method".into(), "PUT".into()),
+            (crate::model::headers::REQUEST_METHOD.into(), "PUT".into()),
         ],
         body: Vec::new(),
     };

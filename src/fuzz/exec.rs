@@ -114,6 +114,11 @@ impl WireStep {
         self.first(headers::REQUEST_HEADERS)
     }
 
+    /// The request's Access-Control-Request-Method (the first).
+    pub fn requested_method(&self) -> Option<&str> {
+        self.first(headers::REQUEST_METHOD)
+    }
+
     fn first(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

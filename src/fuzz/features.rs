@@ -141,11 +141,7 @@ pub fn of_run(
             }
             StepKind::Preflight | StepKind::Actual => {
                 let method = match s.kind {
-                    StepKind::Preflight => s
-                        .headers
-                        .iter()
-                        .find(|(n, _)| *n == "Access-Control-Request-Method")
-                        .map(|(_, v)| v.as_ref()),
+                    StepKind::Preflight => s.requested_method(),
                     _ => Some(s.method),
                 };
                 let h = H::new(side).s(s.kind.name()).s("rule");
