@@ -22,8 +22,8 @@ use super::glob::{wildcard_match, wildcard_match_ignore_ascii_case};
 use super::headers;
 use super::profile::Profile;
 
-/// The refusal message, verbatim from seed 003 exchange 4, typos included.
-pub const FORBIDDEN_MESSAGE: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource's CORS spec";
+/// COS's refusal message (in `profile`, beside the `s3` profile's).
+pub use super::profile::FORBIDDEN_MESSAGE;
 
 /// The CORS-relevant parts of a preflight request.
 #[derive(Debug, Clone, Copy, Default)]

@@ -164,9 +164,7 @@ impl Profile {
     /// root: LS test_cors_options_fails_partial_origin, 2024-03-01).
     pub fn refusal(self, method: &str) -> ApiError {
         match self {
-            Profile::Cos => {
-                ApiError::new(ErrorCode::AccessForbidden, super::eval::FORBIDDEN_MESSAGE)
-            }
+            Profile::Cos => ApiError::new(ErrorCode::AccessForbidden, FORBIDDEN_MESSAGE),
             Profile::S3 => ApiError::new(ErrorCode::AccessForbidden, S3_FORBIDDEN_MESSAGE)
                 .with("Method", method.to_string()),
         }
@@ -183,9 +181,7 @@ impl Profile {
     /// versitygw issue #2083). AWS's prose (cors-troubleshooting) agrees.
     pub fn no_configuration_refusal(self, method: Option<&str>) -> ApiError {
         match self {
-            Profile::Cos => {
-                ApiError::new(ErrorCode::AccessForbidden, super::eval::FORBIDDEN_MESSAGE)
-            }
+            Profile::Cos => ApiError::new(ErrorCode::AccessForbidden, FORBIDDEN_MESSAGE),
             Profile::S3 => ApiError::new(
                 ErrorCode::AccessForbidden,
                 "CORSResponse: CORS is not enabled for this bucket.",
@@ -376,6 +372,9 @@ impl Profile {
         }
     }
 }
+
+/// The refusal message, verbatim from seed 003 exchange 4, typos included.
+pub const FORBIDDEN_MESSAGE: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource's CORS spec";
 
 /// AWS's refusal message (LS test_cors_match_origins/opt-wrong-origin and
 /// three more snapshots; see [`Profile::refusal`]). AWS's prose
@@ -581,7 +580,7 @@ mod tests {
         assert!(c.error_names_resource());
         for e in [c.refusal("PUT"), c.no_configuration_refusal(Some("PUT"))] {
             assert_eq!(e.code, ErrorCode::AccessForbidden);
-            assert_eq!(e.message, super::super::eval::FORBIDDEN_MESSAGE);
+            assert_eq!(e.message, super::FORBIDDEN_MESSAGE);
             assert!(e.details.is_empty());
         }
         assert!(c.missing_bucket_preflight(Some("o"), None).is_none());
