@@ -10,6 +10,8 @@ use crate::case::{
     self, CorsSetup, Divergence, Expect, Identity, LoadError, LoadedCase, Step, VendorRecords,
 };
 use crate::diff::{self, Comparison};
+use crate::model::browser::Engine;
+use crate::model::seen::{seen, Seen};
 use crate::model::{content_md5_of, xml, Profile};
 use std::sync::Arc;
 
@@ -135,6 +137,79 @@ pub struct StepOutcome {
     /// When a vendor's expectation applied: the comparison with the case's
     /// own (COS) expectation, which shows how the vendor differs from COS.
     pub vs_cos: Option<Comparison>,
+    /// What a page sees of this step in each browser engine, on this
+    /// target's answer and on COS's (the case's expectation); empty when
+    /// the step has no `Origin`.
+    pub browser: BTreeMap<Engine, BrowserStep>,
+}
+
+/// What a page in one engine sees of one step: on the target's answer, and
+/// on COS's answer as the case expects it ([`cos_answer`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BrowserStep {
+    pub target: Seen,
+    pub cos: Seen,
+}
+
+impl BrowserStep {
+    /// Does the page see the same on the target as on COS?
+    pub fn as_cos(&self) -> bool {
+        self.target == self.cos
+    }
+}
+
+/// COS's answer to a step as far as the case says it: the expected status,
+/// the headers the case expects with their values, without the ones it
+/// expects absent, and for every header the case does not pin (or pins by
+/// a pattern only) the target's own. A page's view of it differs from its
+/// view of the target's answer only where the case says COS answers
+/// otherwise.
+fn cos_answer(expect: &Expect, observed: &Observed) -> (u16, Vec<(String, String)>) {
+    let pinned = |n: &str| {
+        expect
+            .headers
+            .0
+            .iter()
+            .any(|(e, _)| e.eq_ignore_ascii_case(n))
+            || expect.absent.iter().any(|a| a.eq_ignore_ascii_case(n))
+    };
+    let mut headers: Vec<(String, String)> = observed
+        .headers
+        .iter()
+        .filter(|(n, _)| !pinned(n))
+        .cloned()
+        .collect();
+    headers.extend(
+        expect
+            .headers
+            .pairs()
+            .map(|(n, v)| (n.to_string(), v.to_string())),
+    );
+    (expect.status, headers)
+}
+
+/// Per engine, what a page sees of a step on the target and on COS.
+fn browser_views(
+    method: &str,
+    request_headers: &[(String, String)],
+    observed: &Observed,
+    cos: &Expect,
+) -> BTreeMap<Engine, BrowserStep> {
+    let (cos_status, cos_headers) = cos_answer(cos, observed);
+    Engine::ALL
+        .into_iter()
+        .filter_map(|e| {
+            let target = seen(
+                e,
+                method,
+                request_headers,
+                observed.status,
+                &observed.headers,
+            )?;
+            let cos = seen(e, method, request_headers, cos_status, &cos_headers)?;
+            Some((e, BrowserStep { target, cos }))
+        })
+        .collect()
 }
 
 /// One case's result.
@@ -486,7 +561,6 @@ async fn run_step(
             body,
         )
         .await?;
-    let request_headers = headers;
     settle(
         session,
         &req.method.0,
@@ -522,6 +596,12 @@ async fn run_step(
         follow_error_length(&mut e, delta, &observed, &case.case.exact);
         e
     };
+    let browser = browser_views(
+        &req.method.0,
+        &headers,
+        &observed,
+        &for_target(&step.expect),
+    );
     let compare = |e: &Expect| diff::compare(&for_target(e), &observed, &case.case.exact);
     let cos = compare(&step.expect);
     let cos_ok = cos.passed();
@@ -533,11 +613,12 @@ async fn run_step(
     Ok(StepResult {
         outcome: StepOutcome {
             request_line,
-            request_headers,
+            request_headers: headers,
             label: step.name.clone(),
             observed: Some(observed),
             comparison,
             vs_cos,
+            browser,
         },
         cos_ok,
         s3_ok,

@@ -801,3 +801,118 @@ fn a_real_four_target_report_is_under_300_kb_and_its_junit_validates() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The engine columns: each step with an `Origin` carries, per engine, what
+/// a page sees on the target and on COS (the case's expectation); the
+/// summary and the page show them per engine, and say where the engines
+/// see COS's own answer differently and why (their Max-Age caps, from their
+/// source files: Chromium 7200 s, Firefox 86400 s, WebKit 600 s).
+#[test]
+fn the_report_has_a_column_per_engine_and_says_where_engines_differ() {
+    let dir = scratch("report-engines");
+    make_report(&dir);
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).expect("read"))
+            .expect("json");
+    let step = |target: &str, case: &str, n: u64| {
+        results["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .find(|r| r["target"] == target && r["case_id"] == case && r["step"] == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("no record of {case} step {n} on {target}"))
+    };
+    // Seed 003 exchange 1: MaxAgeSeconds 600, which no engine caps.
+    let seed = step("emulator", "preflight/seed-exchange-1-put-object", 1);
+    for engine in ["chromium", "firefox", "webkit"] {
+        let b = &seed["browser"][engine];
+        assert_eq!(b["cos"]["kind"], "preflight", "{b}");
+        assert_eq!(b["cos"]["allowed"], true, "{b}");
+        assert_eq!(b["cos"]["cached_seconds"], 600, "{b}");
+        assert_eq!(b["target"], b["cos"], "{engine}");
+    }
+    // One year of MaxAgeSeconds: each engine keeps it for its own cap.
+    let year = step("emulator", "preflight/max-age-large", 1);
+    let cached: Vec<u64> = ["chromium", "firefox", "webkit"]
+        .iter()
+        .map(|e| {
+            year["browser"][e]["cos"]["cached_seconds"]
+                .as_u64()
+                .unwrap_or(0)
+        })
+        .collect();
+    assert_eq!(cached, [7200, 86400, 600], "{year}");
+    // The s3 profile answers a prefix wildcard in AllowedHeader that COS
+    // does not match: a page is let through where COS blocks it.
+    let prefix = step("emulator-s3", "preflight/headers-prefix-wildcard", 1);
+    assert_eq!(
+        prefix["browser"]["webkit"]["cos"]["allowed"], false,
+        "{prefix}"
+    );
+    assert_eq!(
+        prefix["browser"]["webkit"]["target"]["allowed"], true,
+        "{prefix}"
+    );
+    // A step without Origin has no browser view.
+    let no_origin = step("emulator", "get-cors/several-rules", 1);
+    assert!(no_origin.get("browser").is_none(), "{no_origin}");
+
+    let summary = std::fs::read_to_string(dir.join("summary.md")).expect("summary");
+    assert!(summary.contains("## In the browsers"), "{summary}");
+    assert!(
+        summary.contains("| target | chromium | firefox | webkit |"),
+        "{summary}"
+    );
+    let emulator_row = summary
+        .lines()
+        .find(|l| l.starts_with("| emulator |") && l.contains('%') && l.matches('|').count() == 5)
+        .unwrap_or_else(|| panic!("no engine row for the emulator: {summary}"));
+    assert_eq!(emulator_row.matches("100.0%").count(), 3, "{emulator_row}");
+    assert!(
+        summary.contains("- `preflight/max-age-large` step 1 `OPTIONS /exampleobject`: the preflight is cached for chromium 7200 s, firefox 86400 s, webkit 600 s"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("preflight_result.cc"),
+        "the why names the source"
+    );
+    assert!(
+        summary.contains("- `preflight/headers-prefix-wildcard` (every engine): step 1 (OPTIONS): on COS blocked, here allowed"),
+        "{summary}"
+    );
+
+    let html = std::fs::read_to_string(dir.join("index.html")).expect("html");
+    assert!(html.contains("<table id=\"engines\">"));
+    assert_eq!(
+        html.matches("<th class=\"e\">").count(),
+        2 * 3,
+        "a column per engine per target"
+    );
+    assert!(html.contains("preflight/max-age-large<span class=\"ne\">≠</span>"));
+    assert!(
+        html.contains("<td class=d>✗"),
+        "emulator-s3 differs in some cell"
+    );
+}
+
+#[test]
+fn a_version_2_results_json_still_renders() {
+    let dir = scratch("report-v2");
+    make_report(&dir);
+    let path = dir.join("results.json");
+    let mut results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    results["schema_version"] = 2.into();
+    for r in results["records"].as_array_mut().expect("records") {
+        r.as_object_mut().expect("record").remove("browser");
+    }
+    std::fs::write(&path, serde_json::to_string(&results).expect("json")).expect("write");
+    let (ok, text) = coscors(&["report", dir.to_str().unwrap_or_default()]);
+    assert!(ok, "{text}");
+    let summary = std::fs::read_to_string(dir.join("summary.md")).expect("summary");
+    assert!(
+        !summary.contains("## In the browsers"),
+        "no browser data, no section"
+    );
+}

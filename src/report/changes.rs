@@ -160,6 +160,7 @@ mod tests {
                 diff: String::new(),
                 normalised: Vec::new(),
                 duration_ms: 0.0,
+                browser: std::collections::BTreeMap::new(),
             });
         }
         Results {

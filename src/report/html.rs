@@ -331,11 +331,142 @@ pub fn render(results: &Results) -> Result<String> {
     data["root"] = root.into();
     let data = serde_json::to_string(&data)?.replace("</", "<\\/");
     Ok(PAGE
+        .replace("__ENGINES__", &engines(results))
         .replace("__META__", &meta)
         .replace("__TOTALS__", &totals)
         .replace("__MATRIX__", &m)
         .replace("__DETAILS__", &details)
         .replace("__DATA__", &data))
+}
+
+/// The engine columns, wpt.fyi style: per case (the ones with a step a
+/// page sees) and target, one cell per engine: ✓ where a page sees on the
+/// target what it sees on COS, ✗ where not (the title says how); then the
+/// cases whose COS answer the engines themselves see differently, and why.
+fn engines(results: &Results) -> String {
+    use crate::model::browser::Engine;
+    let matrix = results.browser_matrix();
+    let scores = results.browser_scores();
+    let differ = results.engine_differences();
+    let targets: Vec<&str> = results.targets.iter().map(|t| t.name.as_str()).collect();
+    let mut out = String::from(
+        "<h2>In the browsers</h2>\n<p class=\"meta\">What a page at the case's <code>Origin</code> sees in each engine (a <code>fetch()</code> in its default credentials mode): of a preflight, whether its request goes and how long the answer is cached; of a response, whether it may read it and which headers beyond the safelisted ones. ✓: as on COS (the case's expectation); ✗: otherwise (listed below the table, per target); ≠ beside a case: the engines see COS's own answer differently. Each engine's profile is checked against the real engine by <code>tests/browser.rs</code>.</p>\n<div class=\"scroll\"><table id=\"engines\"><thead><tr><th rowspan=\"2\">case</th>",
+    );
+    for t in &targets {
+        let _ = write!(out, "<th colspan=\"{}\">{}</th>", Engine::ALL.len(), esc(t));
+    }
+    out.push_str("</tr>\n<tr>");
+    for _ in &targets {
+        for e in Engine::ALL {
+            let _ = write!(out, "<th class=\"e\">{}</th>", e.name());
+        }
+    }
+    out.push_str("</tr>\n<tr class=\"scores\"><th>as on COS</th>");
+    for t in &targets {
+        for e in Engine::ALL {
+            let s = scores.get(t).and_then(|m| m.get(&e)).copied();
+            let _ = write!(
+                out,
+                "<th>{}</th>",
+                s.map_or("—".to_string(), |s| format!(
+                    "<span title=\"{:.1}%\">{}/{}</span>",
+                    s.percent(),
+                    s.conforming,
+                    s.of
+                ))
+            );
+        }
+    }
+    // Cells are as small as HTML allows (end tags left out, a class only
+    // where the cell is not ✓): the page stays small with many targets.
+    out.push_str("</tr></thead>\n<tbody>\n");
+    // Only the rows with something to show: a ✗ or a ≠ (the scores count
+    // every case; the rest are ✓ throughout, said once below).
+    let mut all_same = 0;
+    for (case, by_target) in &matrix {
+        if !differ.contains_key(case)
+            && by_target
+                .values()
+                .all(|m| m.values().all(super::BrowserCell::as_cos))
+        {
+            all_same += 1;
+            continue;
+        }
+        let mark = if differ.contains_key(case) {
+            "<span class=\"ne\">≠</span>"
+        } else {
+            ""
+        };
+        let _ = write!(out, "<tr><th>{}{mark}", esc(case));
+        for t in &targets {
+            for e in Engine::ALL {
+                match by_target.get(t).and_then(|m| m.get(&e)) {
+                    None => out.push_str("<td class=n>—"),
+                    Some(c) if c.as_cos() => out.push_str("<td>✓"),
+                    Some(_) => out.push_str("<td class=d>✗"),
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out.push_str("</tbody></table></div>\n");
+    if all_same > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"meta\">The table lists the cases with a ✗ or a ≠; in the other {all_same} case(s) with a step a page sees, every engine sees every target as COS.</p>"
+        );
+    }
+    if differ.is_empty() {
+        out.push_str(
+            "<p class=\"meta\">The three engines see every case's COS answer alike.</p>\n",
+        );
+    } else {
+        out.push_str("<h3>≠ Where the engines see COS's answer differently</h3>\n<ul>\n");
+        for (case, steps) in &differ {
+            for d in steps {
+                let _ = writeln!(
+                    out,
+                    "<li><code>{}</code> step {} <code>{}</code>: {}</li>",
+                    esc(case),
+                    d.step,
+                    esc(&d.request),
+                    esc(&d.why)
+                );
+            }
+        }
+        out.push_str("</ul>\n");
+    }
+    for t in &targets {
+        let lines = super::engines::differences_on(&matrix, t);
+        if lines.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "<details><summary>✗ Where a page sees <b>{}</b> otherwise than COS: {} case(s)</summary><ul>",
+            esc(t),
+            lines.len()
+        );
+        for l in lines {
+            let _ = writeln!(out, "<li>{}</li>", ticks_to_code(&l));
+        }
+        out.push_str("</ul></details>\n");
+    }
+    out
+}
+
+/// Text with `code` spans (as the lists of `report::engines` write
+/// them) as escaped HTML with `<code>` elements.
+fn ticks_to_code(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{}</code>", esc(part));
+        } else {
+            out.push_str(&esc(part));
+        }
+    }
+    out
 }
 
 /// A cell's detail: verdict, sources, the vendor's reason, and each step

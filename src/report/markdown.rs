@@ -41,6 +41,7 @@ pub fn render(results: &Results) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     ));
+    engines(&mut out, results);
     let bad: Vec<_> = results
         .records
         .iter()
@@ -80,4 +81,59 @@ pub fn render(results: &Results) -> String {
         out.push_str("</details>\n\n");
     }
     out
+}
+
+/// The engine columns: per target and engine, the cases in which a page
+/// sees what it sees on COS; the cells where it does not, and how; and the
+/// cases whose COS answer the engines see differently, and why.
+fn engines(out: &mut String, results: &Results) {
+    use crate::model::browser::Engine;
+    let scores = results.browser_scores();
+    if scores.values().all(|m| m.values().all(|s| s.of == 0)) {
+        return;
+    }
+    out.push_str("\n## In the browsers\n\nWhat a page at the case's `Origin` sees in each engine (a `fetch()` in its default credentials mode): the cases in which it sees on the target what it sees on COS, out of those with a step a page sees.\n\n| target |");
+    for e in Engine::ALL {
+        out.push_str(&format!(" {e} |"));
+    }
+    out.push_str("\n|---|");
+    for _ in Engine::ALL {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for t in &results.targets {
+        out.push_str(&format!("| {} |", t.name));
+        for e in Engine::ALL {
+            let s = scores.get(t.name.as_str()).and_then(|m| m.get(&e));
+            out.push_str(&format!(" {} |", s.map_or("-".into(), ToString::to_string)));
+        }
+        out.push('\n');
+    }
+    let differ = results.engine_differences();
+    if !differ.is_empty() {
+        out.push_str("\nWhere the engines see COS's answer differently:\n\n");
+        for (case, steps) in &differ {
+            for d in steps {
+                out.push_str(&format!(
+                    "- `{case}` step {} `{}`: {}\n",
+                    d.step, d.request, d.why
+                ));
+            }
+        }
+    }
+    let matrix = results.browser_matrix();
+    for t in &results.targets {
+        let lines: Vec<String> = super::engines::differences_on(&matrix, &t.name)
+            .into_iter()
+            .map(|l| format!("- {l}"))
+            .collect();
+        if !lines.is_empty() {
+            out.push_str(&format!(
+                "\n<details><summary>Where a page sees <b>{}</b> otherwise than COS: {} case(s)</summary>\n\n{}\n\n</details>\n",
+                t.name,
+                lines.len(),
+                lines.join("\n")
+            ));
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! target, a Markdown summary and a self-contained HTML matrix.
 
 pub mod changes;
+mod engines;
 mod html;
 mod junit;
 mod markdown;
@@ -14,12 +15,19 @@ use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::case::Evidence;
-use crate::runner::{CaseOutcome, Verdict};
+use crate::model::browser::Engine;
+use crate::runner::{BrowserStep, CaseOutcome, Verdict};
 
 pub use changes::{Change, ChangeKind, Changes};
+pub use engines::{BrowserCell, EngineDifference};
 
-/// The version of the `results.json` format.
-pub const SCHEMA_VERSION: u32 = 2;
+/// The version of the `results.json` format. Version 3 added each step's
+/// `browser` (what a page sees in each engine); a version 2 file reads as
+/// one without it.
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// The oldest `results.json` version [`load`] reads.
+pub const OLDEST_READ: u32 = 2;
 
 /// The JSON Schema of `results.json`.
 pub const RESULTS_SCHEMA: &str = include_str!("../../reports/results.schema.json");
@@ -208,6 +216,10 @@ pub struct Record {
     /// Normalisations that forgave something, with what.
     pub normalised: Vec<String>,
     pub duration_ms: f64,
+    /// What a page sees of this step in each browser engine, on the
+    /// target's answer and on COS's; absent for a step without `Origin`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub browser: BTreeMap<Engine, BrowserStep>,
 }
 
 /// (as COS, as the s3 profile) of one case on one target.
@@ -254,6 +266,7 @@ impl Results {
                 diff: String::new(),
                 normalised: Vec::new(),
                 duration_ms: o.duration.as_secs_f64() * 1000.0,
+                browser: BTreeMap::new(),
             };
             if o.steps.is_empty() {
                 records.push(base);
@@ -287,6 +300,7 @@ impl Results {
                         .iter()
                         .map(|(n, w)| format!("{}: {w}", n.name()))
                         .collect(),
+                    browser: s.browser.clone(),
                     ..base.clone()
                 });
             }
@@ -474,11 +488,10 @@ pub fn load(path: &Path) -> Result<Results> {
     let r: Results =
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     anyhow::ensure!(
-        r.schema_version == SCHEMA_VERSION,
-        "{} has schema_version {}, this coscors reads {}",
+        (OLDEST_READ..=SCHEMA_VERSION).contains(&r.schema_version),
+        "{} has schema_version {}, this coscors reads {OLDEST_READ} to {SCHEMA_VERSION}",
         path.display(),
         r.schema_version,
-        SCHEMA_VERSION
     );
     Ok(r)
 }

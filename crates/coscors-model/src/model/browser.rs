@@ -16,7 +16,9 @@
 use std::collections::BTreeSet;
 
 /// A browser engine: the Fetch standard plus that engine's deviations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Engine {
     Chromium,
@@ -57,6 +59,21 @@ impl Engine {
             Engine::Chromium => 7200,
             Engine::Firefox => 86400,
             Engine::WebKit => 600,
+        }
+    }
+
+    /// Where [`Engine::max_age_cap`] comes from, for a report's "why".
+    pub fn max_age_cap_source(self) -> &'static str {
+        match self {
+            Engine::Chromium => {
+                "services/network/public/cpp/cors/preflight_result.cc, kMaxTimeout = base::Hours(2)"
+            }
+            Engine::Firefox => {
+                "netwerk/protocol/http/nsCORSListenerProxy.cpp, age = std::min(age, 86400U)"
+            }
+            Engine::WebKit => {
+                "Source/WebCore/loader/CrossOriginPreflightResultCache.cpp, maxPreflightCacheTimeout = 600_s"
+            }
         }
     }
 
@@ -299,6 +316,22 @@ pub fn preflight_allows(
     status: u16,
     answer: &[(String, String)],
 ) -> bool {
+    let names = unsafe_header_names(engine, headers);
+    preflight_allows_names(engine, origin, credentials, method, &names, status, answer)
+}
+
+/// Does a preflight answer let the actual request go, the request given by
+/// what the preflight carried: its method and the (lower-cased) names of
+/// `Access-Control-Request-Headers`, which are already the unsafe ones.
+pub fn preflight_allows_names(
+    engine: Engine,
+    origin: &str,
+    credentials: Credentials,
+    method: &str,
+    names: &[String],
+    status: u16,
+    answer: &[(String, String)],
+) -> bool {
     if !(200..300).contains(&status) || !cors_check(origin, credentials, answer) {
         return false;
     }
@@ -316,11 +349,11 @@ pub fn preflight_allows(
         .map(|h| h.to_ascii_lowercase())
         .collect();
     let star = allowed.iter().any(|h| h == "*") && !include;
-    for name in unsafe_header_names(engine, headers) {
-        let listed = allowed.contains(&name);
+    for name in names {
+        let listed = allowed.contains(name);
         // Fetch: `Authorization` is never covered by `*`; the engines
         // differ (`Engine::wildcard_covers_authorization`).
-        let covered = star && (name != "authorization" || engine.wildcard_covers_authorization());
+        let covered = star && (*name != "authorization" || engine.wildcard_covers_authorization());
         if !listed && !covered {
             return false;
         }

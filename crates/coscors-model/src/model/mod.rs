@@ -14,6 +14,7 @@ mod eval;
 mod glob;
 pub mod headers;
 mod profile;
+pub mod seen;
 mod validate;
 pub mod xml;
 
