@@ -470,39 +470,13 @@ struct Seen {
 }
 
 /// `coscors: target T: N conforms, ...; answers as COS in a/b (p%)`, as
-/// `coscors run` counts.
+/// `coscors run` counts (`runner::Counts`).
 fn summary(spec: &TargetSpec, vendor: Option<&str>, seen: &[Seen]) -> String {
-    let count = |f: fn(&Verdict) -> bool| seen.iter().filter(|s| f(&s.verdict)).count();
-    let total = seen.len();
-    let pct = |n: usize| {
-        crate::report::Score {
-            conforming: n,
-            of: total,
-        }
-        .percent()
-    };
-    let as_cos = seen.iter().filter(|s| s.as_cos).count();
-    let mut line = format!(
-        "coscors: target {}: {} conforms, {} diverges as recorded, {} fails, {} not run, {} divergence fixed; answers as COS in {as_cos}/{total} ({:.1}%)",
-        spec.name,
-        count(|v| matches!(v, Verdict::Conforms)),
-        count(|v| matches!(v, Verdict::DivergesAsRecorded(_))),
-        count(|v| matches!(v, Verdict::Fails | Verdict::Error(_))),
-        count(|v| matches!(v, Verdict::NotRun(_))),
-        count(|v| matches!(v, Verdict::DivergenceFixed)),
-        pct(as_cos),
-    );
-    if spec.profile == Profile::S3 {
-        let as_s3 = seen.iter().filter(|s| s.as_s3).count();
-        line.push_str(&format!(
-            ", as the s3 profile in {as_s3}/{total} ({:.1}%)",
-            pct(as_s3)
-        ));
+    let mut counts = crate::runner::Counts::default();
+    for s in seen {
+        counts.add(&s.verdict, Some(s.as_cos), Some(s.as_s3));
     }
-    if let Some(v) = vendor {
-        line.push_str(&format!(" [records: {v}]"));
-    }
-    line
+    format!("coscors: {}", counts.line(&spec.name, spec.profile, vendor))
 }
 
 /// `COSCORS_ENDPOINT` and its companions as a target.

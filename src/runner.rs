@@ -123,6 +123,80 @@ impl Verdict {
     }
 }
 
+/// One target's counts, as `coscors run` and `coscors::harness` print
+/// them: the verdicts, and the cases answered as COS and as the s3
+/// profile. One place, so that the two lines cannot drift apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub conforms: usize,
+    pub diverges_as_recorded: usize,
+    /// *fails*, and *error* (a failure too).
+    pub fails: usize,
+    pub not_run: usize,
+    pub divergence_fixed: usize,
+    pub as_cos: usize,
+    pub as_s3: usize,
+    pub cases: usize,
+}
+
+impl Counts {
+    /// Count one case.
+    pub fn add(&mut self, verdict: &Verdict, as_cos: Option<bool>, as_s3: Option<bool>) {
+        let n = match verdict {
+            Verdict::Conforms => &mut self.conforms,
+            Verdict::DivergesAsRecorded(_) => &mut self.diverges_as_recorded,
+            Verdict::Fails | Verdict::Error(_) => &mut self.fails,
+            Verdict::NotRun(_) => &mut self.not_run,
+            Verdict::DivergenceFixed => &mut self.divergence_fixed,
+        };
+        *n += 1;
+        self.as_cos += usize::from(as_cos == Some(true));
+        self.as_s3 += usize::from(as_s3 == Some(true));
+        self.cases += 1;
+    }
+
+    /// The counts of these outcomes.
+    pub fn of<'a>(outcomes: impl IntoIterator<Item = &'a CaseOutcome>) -> Counts {
+        let mut c = Counts::default();
+        for o in outcomes {
+            c.add(&o.verdict, o.as_cos, o.as_s3);
+        }
+        c
+    }
+
+    /// `target T: N conforms, ...; answers as COS in a/b (p%)[, as the s3
+    /// profile in ...][ [records: FILE]]`.
+    pub fn line(&self, target: &str, profile: Profile, records: Option<&str>) -> String {
+        let score = |n: usize| crate::report::Score {
+            conforming: n,
+            of: self.cases,
+        };
+        let mut line = format!(
+            "target {target}: {} conforms, {} diverges as recorded, {} fails, {} not run, {} divergence fixed; answers as COS in {}/{} ({:.1}%)",
+            self.conforms,
+            self.diverges_as_recorded,
+            self.fails,
+            self.not_run,
+            self.divergence_fixed,
+            self.as_cos,
+            self.cases,
+            score(self.as_cos).percent(),
+        );
+        if profile == Profile::S3 {
+            line.push_str(&format!(
+                ", as the s3 profile in {}/{} ({:.1}%)",
+                self.as_s3,
+                self.cases,
+                score(self.as_s3).percent()
+            ));
+        }
+        if let Some(r) = records {
+            line.push_str(&format!(" [records: {r}]"));
+        }
+        line
+    }
+}
+
 /// One step's result.
 #[derive(Debug, Clone)]
 pub struct StepOutcome {

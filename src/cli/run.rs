@@ -605,46 +605,18 @@ fn print_target(
         )?,
         None => {}
     }
-    let count = |f: fn(&Verdict) -> bool| result.outcomes.iter().filter(|o| f(&o.verdict)).count();
-    let total = result.outcomes.len();
-    let as_cos = result
-        .outcomes
-        .iter()
-        .filter(|o| o.as_cos == Some(true))
-        .count();
-    let mut line = format!(
-        "target {}: {} conforms, {} diverges as recorded, {} fails, {} not run, {} divergence fixed; answers as COS in {as_cos}/{total} ({:.1}%)",
-        spec.name,
-        count(|v| matches!(v, Verdict::Conforms)),
-        count(|v| matches!(v, Verdict::DivergesAsRecorded(_))),
-        count(|v| matches!(v, Verdict::Fails | Verdict::Error(_))),
-        count(|v| matches!(v, Verdict::NotRun(_))),
-        count(|v| matches!(v, Verdict::DivergenceFixed)),
-        percent(as_cos, total)
+    let records = spec.vendor.as_ref().map(|v| {
+        coscors::case::vendor::vendor_path(&opts.cases_root, v)
+            .display()
+            .to_string()
+    });
+    let line = coscors::runner::Counts::of(&result.outcomes).line(
+        &spec.name,
+        spec.profile,
+        records.as_deref(),
     );
-    if spec.profile == coscors::model::Profile::S3 {
-        let as_s3 = result
-            .outcomes
-            .iter()
-            .filter(|o| o.as_s3 == Some(true))
-            .count();
-        line.push_str(&format!(
-            ", as the s3 profile in {as_s3}/{total} ({:.1}%)",
-            percent(as_s3, total)
-        ));
-    }
-    if let Some(v) = &spec.vendor {
-        line.push_str(&format!(
-            " [records: {}]",
-            coscors::case::vendor::vendor_path(&opts.cases_root, v).display()
-        ));
-    }
     writeln!(out, "{line}")?;
     Ok(tally)
-}
-
-fn percent(conforming: usize, of: usize) -> f64 {
-    coscors::report::Score { conforming, of }.percent()
 }
 
 #[cfg(test)]
