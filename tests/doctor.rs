@@ -183,7 +183,7 @@ fn predicted(v: &doctor::Verdict) -> Outcome {
 
 /// The operation passes: let through, its ETag read (where it has one),
 /// and completed (where it is an upload in parts).
-fn passes(o: &Outcome) -> bool {
+fn passes(o: Outcome) -> bool {
     o.0 && o.1 != Some(false) && o.3 != Some(false)
 }
 
@@ -329,7 +329,7 @@ fn proof(engine: Engine) {
         if let Some((fo, fop, ftoken, _)) = own_fix {
             if fo == origin && *fop == name && *ftoken == token {
                 own_total += 1;
-                if passes(&o) {
+                if passes(o) {
                     own_pass += 1;
                 } else {
                     disagreements.push(format!(
@@ -343,7 +343,7 @@ fn proof(engine: Engine) {
         }
         if *is_fix {
             fixed_total += 1;
-            if passes(&o) {
+            if passes(o) {
                 fixed_pass += 1;
             } else {
                 disagreements.push(format!(
