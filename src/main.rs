@@ -52,13 +52,45 @@ struct ManArgs {}
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     match real_main() {
         Ok(code) => code,
+        // The reader went away (`coscors run --list | head`): stop quietly,
+        // as ripgrep and fd do, instead of "Broken pipe (os error 32)".
+        Err(e) if broken_pipe(&e) => cli::exit::code(cli::exit::OK),
         Err(e) => {
             eprintln!("coscors: error: {e:#}");
             cli::exit::code(cli::exit::USAGE)
         }
     }
+}
+
+/// Rust ignores SIGPIPE, so a write to a closed pipe is an EPIPE error.
+/// Is this error (anywhere in its chain) that one?
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `println!` panics on EPIPE ("failed printing to stdout: Broken pipe");
+/// such a panic ends the process quietly too. Every other panic goes to
+/// the default hook as before.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(i32::from(cli::exit::OK));
+        }
+        default(info);
+    }));
 }
 
 fn real_main() -> Result<ExitCode> {

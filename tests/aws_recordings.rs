@@ -20,7 +20,7 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{parse, raw, request, serve, Resp};
+use common::{parse, raw, request, serve, Resp, Served};
 
 const VARY: &str = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method";
 const NOT_ALLOWED: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
@@ -118,13 +118,25 @@ async fn put_object(addr: SocketAddr, key: &str) {
     assert_eq!(r.status, 200, "{}", r.body);
 }
 
+/// The recordings' setup: `coscors serve --profile s3` as the test's
+/// bucket, the object `key` put (as the tests put theirs before the
+/// requests), and, when given, a configuration of these `<CORSRule>`s.
+/// The server lives as long as the returned handle.
+async fn bucket_with(key: &str, rules: Option<&str>) -> Served {
+    let s = serve("s3");
+    put_object(s.addr, key).await;
+    if let Some(rules) = rules {
+        put_cors(s.addr, rules).await;
+    }
+    s
+}
+
 /// test_cors_http_options_no_config (validated 2023-07-31).
 #[tokio::test]
 async fn options_without_configuration() {
-    let s = serve("s3");
-    let a = s.addr;
-    put_object(a, "/test-cors-options-no-config").await;
     let key = "/test-cors-options-no-config";
+    let s = bucket_with(key, None).await;
+    let a = s.addr;
     let r = request(a, "OPTIONS", key, &[], "").await;
     check(
         "options-no-origin",
@@ -180,11 +192,9 @@ async fn options_without_configuration() {
 /// test_cors_match_origins (validated 2023-07-31).
 #[tokio::test]
 async fn match_origins() {
-    let s = serve("s3");
-    let a = s.addr;
     let key = "/test-cors-123";
-    put_object(a, key).await;
-    put_cors(a, "<CORSRule><AllowedOrigin>https://localhost:4200</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><MaxAgeSeconds>3000</MaxAgeSeconds><AllowedHeader>*</AllowedHeader></CORSRule>").await;
+    let s = bucket_with(key, Some("<CORSRule><AllowedOrigin>https://localhost:4200</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><MaxAgeSeconds>3000</MaxAgeSeconds><AllowedHeader>*</AllowedHeader></CORSRule>")).await;
+    let a = s.addr;
 
     let r = request(a, "OPTIONS", key, &[], "").await;
     check(
@@ -286,12 +296,10 @@ async fn match_origins() {
 /// test_cors_match_methods (validated 2025-03-17).
 #[tokio::test]
 async fn match_methods() {
-    let s = serve("s3");
-    let a = s.addr;
     let key = "/test-cors-method";
     let origin = "https://localhost:4200";
-    put_object(a, key).await;
-    put_cors(a, "<CORSRule><AllowedOrigin>https://localhost:4200</AllowedOrigin><AllowedMethod>GET</AllowedMethod><MaxAgeSeconds>3000</MaxAgeSeconds><AllowedHeader>*</AllowedHeader></CORSRule>").await;
+    let s = bucket_with(key, Some("<CORSRule><AllowedOrigin>https://localhost:4200</AllowedOrigin><AllowedMethod>GET</AllowedMethod><MaxAgeSeconds>3000</MaxAgeSeconds><AllowedHeader>*</AllowedHeader></CORSRule>")).await;
+    let a = s.addr;
     let get = [
         ("Access-Control-Allow-Credentials", "true"),
         ("Access-Control-Allow-Methods", "GET"),
@@ -346,12 +354,10 @@ async fn match_methods() {
 /// test_cors_match_headers (validated 2025-07-07).
 #[tokio::test]
 async fn match_headers() {
-    let s = serve("s3");
-    let a = s.addr;
     let key = "/test-cors-method";
     let origin = "https://localhost:4200";
-    put_object(a, key).await;
-    put_cors(a, "<CORSRule><AllowedOrigin>https://localhost:4200</AllowedOrigin><AllowedMethod>GET</AllowedMethod><MaxAgeSeconds>3000</MaxAgeSeconds><AllowedHeader>*</AllowedHeader></CORSRule>").await;
+    let s = bucket_with(key, Some("<CORSRule><AllowedOrigin>https://localhost:4200</AllowedOrigin><AllowedMethod>GET</AllowedMethod><MaxAgeSeconds>3000</MaxAgeSeconds><AllowedHeader>*</AllowedHeader></CORSRule>")).await;
+    let a = s.addr;
     let allowed = |headers: &'static str| {
         vec![
             ("Access-Control-Allow-Credentials", "true"),
@@ -475,11 +481,9 @@ async fn match_headers() {
 /// test_cors_options_fails_partial_origin (2024-03-01).
 #[tokio::test]
 async fn expose_headers_defaults_and_partial_origins() {
-    let s = serve("s3");
-    let a = s.addr;
     let key = "/test-cors-expose";
-    put_object(a, key).await;
-    put_cors(a, "<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><ExposeHeader>x-amz-id-2</ExposeHeader><ExposeHeader>x-amz-request-id</ExposeHeader><ExposeHeader>x-amz-request-payer</ExposeHeader></CORSRule>").await;
+    let s = bucket_with(key, Some("<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><ExposeHeader>x-amz-id-2</ExposeHeader><ExposeHeader>x-amz-request-id</ExposeHeader><ExposeHeader>x-amz-request-payer</ExposeHeader></CORSRule>")).await;
+    let a = s.addr;
     let h = [
         ("Origin", "localhost:4566"),
         ("Access-Control-Request-Method", "GET"),

@@ -741,8 +741,8 @@ fn a_real_four_target_report_is_under_300_kb_and_its_junit_validates() {
     let dir = scratch("report-real-four");
     let peers = std::fs::read_to_string(repo().join("tests/peers/targets.yaml"))
         .expect("targets")
-        .replace("127.0.0.1:45000", &format!("127.0.0.1:{moto_port}"))
-        .replace("127.0.0.1:45001", &format!("127.0.0.1:{s3rver_port}"));
+        .replace("127.0.0.1:25000", &format!("127.0.0.1:{moto_port}"))
+        .replace("127.0.0.1:25001", &format!("127.0.0.1:{s3rver_port}"));
     std::fs::write(dir.join("targets.yaml"), peers).expect("write");
     let report = dir.join("report");
     let (ok, text) = common::output_text(&mut common::coscors_command(

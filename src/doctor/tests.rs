@@ -184,3 +184,63 @@ fn the_js_sdk_json_form_reads_as_the_xml() {
     let r = examine(&c, &[ORIGIN.to_string()], &Engine::ALL);
     assert_eq!(r.failing, 0, "{}", render(&r));
 }
+
+/// sliceUploadFile stops at an UploadPart whose ETag it cannot read ("get
+/// ETag error", advance.js): a Complete the configuration would block is
+/// never sent, so the verdict is NO-ETAG at that step, not BLOCKED. A
+/// multipart upload made call by call sends Complete anyway (and is
+/// blocked there).
+#[test]
+fn slice_upload_stops_at_an_unreadable_part_etag() {
+    // Lets the listing, Initiate and UploadPart through; Complete's
+    // preflight (content-md5) is refused; no ExposeHeader.
+    let c = config("<CORSConfiguration><CORSRule><AllowedOrigin>https://www.example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedHeader>authorization</AllowedHeader><AllowedHeader>cache-control</AllowedHeader><AllowedHeader>content-type</AllowedHeader></CORSRule></CORSConfiguration>");
+    for e in Engine::ALL {
+        let slice = judge(
+            &c,
+            ORIGIN,
+            e,
+            Credentials::Omit,
+            &op("sliceUploadFile", false),
+        );
+        let names: Vec<&str> = slice.steps.iter().map(|s| s.step).collect();
+        assert_eq!(names, ["listUploads", "initiate", "uploadPart"], "{e}");
+        let last = slice.steps.last().expect("a step");
+        assert!(
+            last.let_through && last.stopped_without_etag,
+            "{e}: {last:?}"
+        );
+        assert!(
+            last.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("get ETag error")),
+            "{e}: {last:?}"
+        );
+        assert!(slice.let_through && !slice.etag_readable, "{e}: {slice:?}");
+        assert_eq!(slice.completed, Some(false));
+        assert!(!slice.ok());
+        let calls = judge(
+            &c,
+            ORIGIN,
+            e,
+            Credentials::Omit,
+            &op("multipartUpload", false),
+        );
+        assert_eq!(calls.steps.len(), 3, "{e}: {calls:?}");
+        assert!(!calls.let_through && !calls.steps[2].let_through, "{e}");
+        assert!(calls.steps.iter().all(|s| !s.stopped_without_etag));
+    }
+    // The text says NO-ETAG for it, and why.
+    let report = examine(&c, &[ORIGIN.to_string()], &Engine::ALL);
+    let text = render(&report);
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("sliceUploadFile "))
+        .expect("a sliceUploadFile row");
+    assert!(row.contains("NO-ETAG") && !row.contains("BLOCKED"), "{row}");
+    assert!(text.contains("uploadPart: NO-ETAG"), "{text}");
+    // Its fix exposes ETag (and lets Complete's headers in for the
+    // multipart calls).
+    let fixed = fix(&c, ORIGIN, &op("sliceUploadFile", false), &Engine::ALL).expect("a fix");
+    assert!(fixed.rules[0].expose_headers.iter().any(|h| h == "ETag"));
+}

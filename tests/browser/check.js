@@ -9,86 +9,33 @@
 // Env: EMULATOR_PORT, ITEMS_JSON, ENGINE (chromium | firefox | webkit; see
 // launch.js).
 'use strict';
-const http = require('http');
-const path = require('path');
 const fs = require('fs');
 const launch = require('./launch.js');
-
-const EMU = Number(process.env.EMULATOR_PORT);
-const VHOST = 'examplebucket-1250000000.cos.ap-beijing.myqcloud.com';
-
-function listen(server) {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
-}
-
-function emulator(method, pathq, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: EMU, method, path: pathq, headers: Object.assign({ Host: VHOST }, headers) }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.rawHeaders, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
-
-function pairs(raw) {
-  const out = [];
-  for (let i = 0; i < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
-  return out;
-}
+const { emulator, putConfig, pageServer, recordingProxy } = require('./page_server.js');
 
 async function main() {
   const items = JSON.parse(fs.readFileSync(process.env.ITEMS_JSON, 'utf8'));
   // The page's origin.
-  const page = http.createServer((req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/html' });
-    res.end('<!doctype html><title>coscors browser check</title>');
-  });
-  const pagePort = await listen(page);
-  const origin = `http://127.0.0.1:${pagePort}`;
-  // The recording proxy in front of the emulator (the "bucket" origin).
+  const { server: page, origin } = await pageServer({ title: 'coscors browser check' });
+  // The recording proxy in front of the emulator (the "bucket" origin);
+  // an engine probe's path gets a fixed answer instead of the emulator's.
   const exchanges = new Map();
   const answers = new Map();
-  const proxy = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const key = req.url.split('?')[0];
-      const fixed = answers.get(key);
-      if (fixed) {
-        // A fixed answer instead of the emulator's (an engine probe).
-        const list = (req.method === 'OPTIONS' ? fixed.preflight : fixed.actual)
-          .map(([n, v]) => [n, v.split('{{ORIGIN}}').join(origin)]);
-        const body = req.method === 'OPTIONS' || req.method === 'HEAD' ? '' : 'probe';
-        list.push(['Content-Length', String(body.length)]);
-        if (!exchanges.has(key)) exchanges.set(key, []);
-        exchanges.get(key).push({ method: req.method, request: pairs(req.rawHeaders), status: 200, answer: list });
-        // Only the listed headers (no Date added by Node), so that the
-        // recorded answer is the one the browser saw.
-        res.sendDate = false;
-        res.writeHead(200, list.flat());
-        res.end(body);
-        return;
-      }
-      const headers = Object.assign({}, req.headers, { host: VHOST });
-      const up = http.request({ host: '127.0.0.1', port: EMU, method: req.method, path: req.url, headers }, (ur) => {
-        const body = [];
-        ur.on('data', (c) => body.push(c));
-        ur.on('end', () => {
-          if (!exchanges.has(key)) exchanges.set(key, []);
-          exchanges.get(key).push({ method: req.method, request: pairs(req.rawHeaders), status: ur.statusCode, answer: pairs(ur.rawHeaders) });
-          res.writeHead(ur.statusCode, ur.rawHeaders);
-          res.end(Buffer.concat(body));
-        });
-      });
-      up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
-      up.end(Buffer.concat(chunks));
-    });
+  const { server: proxy, port: proxyPort } = await recordingProxy({
+    fixed: (req, key) => {
+      const f = answers.get(key);
+      if (!f) return null;
+      const headers = (req.method === 'OPTIONS' ? f.preflight : f.actual)
+        .map(([n, v]) => [n, v.split('{{ORIGIN}}').join(origin)]);
+      const body = req.method === 'OPTIONS' || req.method === 'HEAD' ? '' : 'probe';
+      headers.push(['Content-Length', String(body.length)]);
+      return { status: 200, headers, body };
+    },
+    onExchange: ({ key, method, request, status, answer }) => {
+      if (!exchanges.has(key)) exchanges.set(key, []);
+      exchanges.get(key).push({ method, request, status, answer });
+    },
   });
-  const proxyPort = await listen(proxy);
   const browser = await launch(launch.engine());
   const tab = await browser.newPage();
   await tab.goto(origin + '/');
@@ -99,9 +46,7 @@ async function main() {
     } else if (item.config === null) {
       await emulator('DELETE', '/?cors', {});
     } else {
-      const xml = item.config.split('{{ORIGIN}}').join(origin);
-      const md5 = require('crypto').createHash('md5').update(xml).digest('base64');
-      const r = await emulator('PUT', '/?cors', { 'Content-Type': 'application/xml', 'Content-MD5': md5, 'Content-Length': Buffer.byteLength(xml) }, xml);
+      const r = await putConfig(item.config.split('{{ORIGIN}}').join(origin));
       if (r.status !== 200) await emulator('DELETE', '/?cors', {});
     }
     const key = `/bcheck/${item.n}`;

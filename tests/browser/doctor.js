@@ -15,39 +15,12 @@
 //
 // Env: EMULATOR_PORT, CONFIGS_JSON, ENGINE.
 'use strict';
-const http = require('http');
-const path = require('path');
 const fs = require('fs');
-const crypto = require('crypto');
 const launch = require('./launch.js');
-
-const EMU = Number(process.env.EMULATOR_PORT);
-const VHOST = 'examplebucket-1250000000.cos.ap-beijing.myqcloud.com';
-const SDK = path.join(__dirname, '..', 'peers', 'node_modules', 'cos-js-sdk-v5', 'dist', 'cos-js-sdk-v5.min.js');
-
-function listen(server, port) {
-  return new Promise((resolve, reject) => {
-    server.on('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server.address().port));
-  });
-}
-
-function emulator(method, pathq, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: EMU, method, path: pathq, headers: Object.assign({ Host: VHOST }, headers) }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
+const { emulator, putConfig: put, pageServer, recordingProxy } = require('./page_server.js');
 
 async function putConfig(xml) {
-  const md5 = crypto.createHash('md5').update(xml).digest('base64');
-  const r = await emulator('PUT', '/?cors', { 'Content-Type': 'application/xml', 'Content-MD5': md5, 'Content-Length': Buffer.byteLength(xml) }, xml);
+  const r = await put(xml);
   if (r.status !== 200) throw new Error(`PUT ?cors answered ${r.status}: ${r.body}\n${xml}`);
 }
 
@@ -138,39 +111,18 @@ async function main() {
   const tokens = input.tokens || [false, true];
   const pages = [];
   for (const o of input.origins) {
-    const port = Number(new URL(o).port);
-    const server = http.createServer((req, res) => {
-      if (req.url === '/sdk.js') {
-        res.writeHead(200, { 'Content-Type': 'application/javascript; charset=utf-8' });
-        res.end(fs.readFileSync(SDK));
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-      res.end('<!doctype html><meta charset="utf-8"><title>coscors doctor proof</title><script src="/sdk.js"></script>');
-    });
-    await listen(server, port);
+    const { server } = await pageServer({ title: 'coscors doctor proof', sdk: true, port: Number(new URL(o).port) });
     pages.push({ origin: o, server });
   }
   // The recording proxy in front of the emulator: which requests each
   // operation made (method, path and query, Access-Control-Request-Headers).
   const seen = new Map();
-  const proxy = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const key = req.url.split('?')[0];
+  const { server: proxy, port: proxyPort } = await recordingProxy({
+    onExchange: ({ key, method, url, requestHeaders }) => {
       if (!seen.has(key)) seen.set(key, []);
-      seen.get(key).push(`${req.method} ${req.url.replace(/uploadId=[^&]*/, 'uploadId=…')} ${req.headers['access-control-request-headers'] || ''}`.trim());
-      const headers = Object.assign({}, req.headers, { host: VHOST });
-      const up = http.request({ host: '127.0.0.1', port: EMU, method: req.method, path: req.url, headers }, (ur) => {
-        res.writeHead(ur.statusCode, ur.rawHeaders);
-        ur.pipe(res);
-      });
-      up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
-      up.end(Buffer.concat(chunks));
-    });
+      seen.get(key).push(`${method} ${url.replace(/uploadId=[^&]*/, 'uploadId=…')} ${requestHeaders['access-control-request-headers'] || ''}`.trim());
+    },
   });
-  const proxyPort = await listen(proxy, 0);
   const browser = await launch(launch.engine());
   const tabs = [];
   for (const p of pages) {

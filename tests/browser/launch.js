@@ -85,6 +85,7 @@ async function firefox() {
     browser: 'firefox',
     executablePath: process.env.FIREFOX || '/usr/bin/firefox-esr',
     headless: true,
+    networkEnabled: false,
     // Off the network: no update checks, telemetry or captive-portal probes.
     extraPrefsFirefox: {
       'app.update.enabled': false,

@@ -7,56 +7,20 @@
 //
 // Env: EMULATOR_PORT, ENGINE. Prints a JSON line; exits 1 on surprise.
 'use strict';
-const http = require('http');
-const path = require('path');
-const fs = require('fs');
 const launch = require('./launch.js');
-
-const EMU = Number(process.env.EMULATOR_PORT);
-const VHOST = 'examplebucket-1250000000.cos.ap-beijing.myqcloud.com';
-const SDK = path.join(__dirname, '..', 'peers', 'node_modules', 'cos-js-sdk-v5', 'dist', 'cos-js-sdk-v5.min.js');
-
-function listen(server) {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
-}
+const { pageServer, putConfig, recordingProxy } = require('./page_server.js');
 
 async function main() {
-  const page = http.createServer((req, res) => {
-    if (req.url === '/sdk.js') {
-      res.writeHead(200, { 'Content-Type': 'application/javascript; charset=utf-8' });
-      res.end(fs.readFileSync(SDK));
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end('<!doctype html><meta charset="utf-8"><title>cos-js-sdk-v5</title><script src="/sdk.js"></script>');
-  });
-  const pagePort = await listen(page);
-  const origin = `http://127.0.0.1:${pagePort}`;
+  const { server: page, origin } = await pageServer({ title: 'cos-js-sdk-v5', sdk: true });
   const seen = [];
-  const proxy = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      seen.push(`${req.method} ${req.url}`);
-      const headers = Object.assign({}, req.headers, { host: VHOST });
-      const up = http.request({ host: '127.0.0.1', port: EMU, method: req.method, path: req.url, headers }, (ur) => {
-        res.writeHead(ur.statusCode, ur.rawHeaders);
-        ur.pipe(res);
-      });
-      up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
-      up.end(Buffer.concat(chunks));
-    });
+  const { server: proxy, port: proxyPort } = await recordingProxy({
+    onExchange: ({ method, url }) => seen.push(`${method} ${url}`),
   });
-  const proxyPort = await listen(proxy);
   // So that the page may call putBucketCors at all: a first configuration
   // that lets its origin in (put straight to the emulator, with the
   // Content-MD5 COS requires on PUT ?cors).
-  await new Promise((resolve, reject) => {
-    const xml = `<CORSConfiguration><CORSRule><AllowedOrigin>${origin}</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>DELETE</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader></CORSRule></CORSConfiguration>`;
-    const r = http.request({ host: '127.0.0.1', port: EMU, method: 'PUT', path: '/?cors', headers: { Host: VHOST, 'Content-Length': Buffer.byteLength(xml), 'Content-MD5': require('crypto').createHash('md5').update(xml).digest('base64') } }, (res) => { res.resume(); res.on('end', resolve); });
-    r.on('error', reject);
-    r.end(xml);
-  });
+  const first = await putConfig(`<CORSConfiguration><CORSRule><AllowedOrigin>${origin}</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>DELETE</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader></CORSRule></CORSConfiguration>`);
+  if (first.status !== 200) throw new Error(`PUT ?cors answered ${first.status}: ${first.body}`);
   const browser = await launch(launch.engine());
   const tab = await browser.newPage();
   await tab.goto(origin + '/');

@@ -3,7 +3,7 @@
 #
 #   tests/peers/start-garage.sh [start|stop|build]
 #
-# Environment: GARAGE_PORT (45003, S3 API), GARAGE_RPC_PORT (45013), RUN_DIR
+# Environment: GARAGE_PORT (25003, S3 API), GARAGE_RPC_PORT (25013), RUN_DIR
 # (/tmp/coscors-peers), COSCORS_CACHE (/var/cache/coscors), GARAGE_BUCKETS
 # (the buckets to create, default "coscors-garage coscors-garage-fuzz").
 # The binary is built once with `cargo install --locked garage@2.5.0` (its
@@ -24,8 +24,8 @@ PEER=garage
 GARAGE_VERSION=2.5.0
 GARAGE_ROOT=$COSCORS_CACHE/garage-$GARAGE_VERSION
 GARAGE=$GARAGE_ROOT/bin/garage
-PORT=${GARAGE_PORT:-45003}
-RPC_PORT=${GARAGE_RPC_PORT:-45013}
+PORT=${GARAGE_PORT:-25003}
+RPC_PORT=${GARAGE_RPC_PORT:-25013}
 RUN_DIR=${RUN_DIR:-/tmp/coscors-peers}
 LOG=$RUN_DIR/garage.log
 BUCKETS=${GARAGE_BUCKETS:-coscors-garage coscors-garage-fuzz}

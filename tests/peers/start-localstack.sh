@@ -4,7 +4,7 @@
 #
 #   tests/peers/start-localstack.sh [start|stop|install]
 #
-# Environment: LOCALSTACK_PORT (45004), RUN_DIR (/tmp/coscors-peers),
+# Environment: LOCALSTACK_PORT (25004), RUN_DIR (/tmp/coscors-peers),
 # COSCORS_CACHE (/var/cache/coscors), PY (a Python >= 3.13; found otherwise).
 # The venv is made once (~35 s) under $COSCORS_CACHE, every package pinned by
 # tests/peers/constraints-localstack.txt (a `pip freeze` of a working venv:
@@ -16,7 +16,7 @@ PEER=localstack
 . "$(dirname "$0")/lib.sh"
 
 LOCALSTACK_VERSION=2026.3.0
-PORT=${LOCALSTACK_PORT:-45004}
+PORT=${LOCALSTACK_PORT:-25004}
 RUN_DIR=${RUN_DIR:-/tmp/coscors-peers}
 LOG=$RUN_DIR/localstack.log
 CONSTRAINTS=$PEERS_DIR/constraints-localstack.txt

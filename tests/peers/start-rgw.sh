@@ -5,7 +5,7 @@
 #
 #   tests/peers/start-rgw.sh [start|stop|install]
 #
-# Environment: RGW_PORT (45002), RUN_DIR (/tmp/coscors-peers), COSCORS_CACHE
+# Environment: RGW_PORT (25002), RUN_DIR (/tmp/coscors-peers), COSCORS_CACHE
 # (/var/cache/coscors). The chroot is made once (~1.5 min, ~550 MB) under
 # $COSCORS_CACHE/rgw-18.2.7-trixie; every start begins with empty dbstore
 # files of its own (per port), creates the user below, and needs nothing else:
@@ -22,7 +22,7 @@ PEER=rgw
 RGW_UPSTREAM=18.2.7
 RGW_DEB_SEEN=18.2.7+ds-1+deb13u1
 ROOT=$COSCORS_CACHE/rgw-$RGW_UPSTREAM-trixie
-PORT=${RGW_PORT:-45002}
+PORT=${RGW_PORT:-25002}
 RUN_DIR=${RUN_DIR:-/tmp/coscors-peers}
 LOG=$RUN_DIR/rgw.log
 ACCESS=AKIATESTRGW000000001
