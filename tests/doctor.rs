@@ -130,13 +130,14 @@ fn configurations(origins: &[String]) -> Vec<CorsConfiguration> {
 /// The SDK operations the driver runs (sliceUploadFile also lists the
 /// bucket's uploads first, which the emulator does not answer: the proof
 /// runs the three requests after that list, `multipartUpload`).
-const RUN: [&str; 6] = [
+const RUN: [&str; 7] = [
     "putObject",
     "multipartUpload",
     "sliceUploadFile",
     "getObject",
     "headObject",
     "deleteObject",
+    "postObject",
 ];
 
 fn op(name: &str, token: bool) -> doctor::Operation {

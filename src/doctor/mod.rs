@@ -75,8 +75,15 @@ fn hv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 ///   type (File API), so UploadPart carries no `Content-Type` there (seen in
 ///   the browsers: its preflight asks for `authorization` alone); without a
 ///   readable part ETag it stops with "get ETag error" (`advance.js`).
-/// - cos-js-sdk-v5 1.10.1 has no `postObject` (a form upload is the page's
-///   own `<form>`/`fetch` POST, not the SDK's); it is not walked.
+/// - `postObject`: cos-js-sdk-v5 1.10.1 has no such method, so a browser
+///   form upload is the page's own `fetch` of a `FormData` to the bucket
+///   root, as COS's POST Object page describes it (436/14690: `key`,
+///   `policy`, `q-sign-algorithm`, `q-ak`, `q-key-time`, `q-signature`, with
+///   a temporary credential `x-cos-security-token`, all form fields, the
+///   file last). Its only header is the browser's own `multipart/form-data`
+///   type, safelisted: no preflight, whatever the token; the answer (204 by
+///   default) must carry `Access-Control-Allow-Origin` for the page to see
+///   that the upload worked.
 pub fn operations() -> Vec<Operation> {
     let mut out = Vec::new();
     for token in [false, true] {
@@ -170,6 +177,20 @@ pub fn operations() -> Vec<Operation> {
             name: "deleteObject",
             token,
             steps: vec![step("deleteObject", "DELETE", "/{key}", with(&[]), false)],
+        });
+        out.push(Operation {
+            name: "postObject",
+            token,
+            steps: vec![step(
+                "postObject",
+                "POST",
+                "/ (form: key, policy, q-signature, file)",
+                hv(&[(
+                    "Content-Type",
+                    "multipart/form-data; boundary=----coscorsFormBoundary",
+                )]),
+                false,
+            )],
         });
     }
     out

@@ -102,6 +102,32 @@ async function inPage({ proxyPort, prefix, tokens }) {
     record('getObject', await call('getObject', { Key: k('getObject'), Range: 'bytes=0-4' }));
     record('headObject', await call('headObject', { Key: k('headObject') }));
     record('deleteObject', await call('deleteObject', { Key: k('deleteObject') }));
+    // postObject: the SDK has none; the page's own form upload (COS's POST
+    // Object, 436/14690), a FormData POST to the bucket root with the
+    // signature's fields (the emulator does not check them: CORS is what
+    // is proven here) and the file last. No preflight: the browser's
+    // multipart/form-data type is safelisted.
+    {
+      const fd = new FormData();
+      const now = Math.floor(Date.now() / 1000);
+      fd.append('key', k('postObject'));
+      fd.append('policy', btoa(JSON.stringify({ expiration: new Date((now + 3600) * 1000).toISOString(), conditions: [{ bucket: base.Bucket }] })));
+      fd.append('q-sign-algorithm', 'sha1');
+      fd.append('q-ak', token ? 'AKIDcoscorsTmp' : 'AKIDcoscorsDoctor');
+      fd.append('q-key-time', `${now - 10};${now + 3600}`);
+      fd.append('q-signature', '0'.repeat(40));
+      if (token) fd.append('x-cos-security-token', 'coscors-session-token');
+      fd.append('file', body(8), 'form.bin');
+      let r;
+      try {
+        const resp = await fetch(`http://127.0.0.1:${proxyPort}/`, { method: 'POST', body: fd });
+        r = { err: resp.ok ? null : `status ${resp.status}`, status: resp.status, etag: resp.headers.get('etag') || '', requestId: resp.headers.get('x-cos-request-id') || '' };
+      } catch (e) {
+        // The browser blocked the answer (a CORS failure is a TypeError).
+        r = { err: String(e && e.message || e).slice(0, 200), status: 0, etag: '', requestId: '' };
+      }
+      out.push(Object.assign({ op: 'postObject', token }, r));
+    }
   }
   return out;
 }
@@ -148,9 +174,13 @@ async function main() {
       const out = await tabs[i].evaluate(inPage, { proxyPort, prefix, tokens });
       for (const r of out) {
         const key = `/${prefix}/${r.token ? 't' : 'p'}/${r.op}`;
-        results.push(Object.assign({ id: item.id, origin: pages[i].origin }, r, { requests: seen.get(key) || [] }));
-        seen.delete(key);
+        // A form upload goes to the bucket root: its requests are the
+        // page's POSTs to `/` (both tokens').
+        const at = r.op === 'postObject' ? '/' : key;
+        results.push(Object.assign({ id: item.id, origin: pages[i].origin }, r, { requests: seen.get(at) || [] }));
+        if (at === key) seen.delete(key);
       }
+      seen.delete('/');
     }
   }
   const version = browser.version;
