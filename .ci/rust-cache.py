@@ -11,7 +11,8 @@ fingerprints decide what else to build.
   rust-cache.py restore DIR      copy DIR/<key> into target/ when present
   rust-cache.py save DIR         copy target/ less the workspace's own
                                  artifacts to DIR/<key> (once per key;
-                                 other keys removed)
+                                 other keys removed; what is not kept is
+                                 not copied)
 """
 import hashlib
 import json
@@ -55,22 +56,35 @@ def own_names():
     return packages, {t.replace("-", "_") for t in targets}
 
 
-def prune(tree):
+def is_own(path, packages, targets):
+    """Is this entry of a profile folder (target/debug, target/release,
+    target/msrv/debug, ...) the workspace's own, or not build state?"""
+    parent = path.parent.name
+    if parent in (".fingerprint", "build"):
+        return path.name.rsplit("-", 1)[0] in packages
+    if parent in ("deps", "examples"):
+        stem = path.name.rsplit("-", 1)[0]
+        return stem in targets or (stem.startswith("lib") and stem[3:] in targets)
+    if (path.parent / ".fingerprint").is_dir():
+        # In the profile folder itself: incremental/ and the top-level
+        # copies of the binaries (target/release/coscors, ...).
+        return path.name == "incremental" or path.is_file()
+    return False
+
+
+def copy_deps(source, dest):
+    """Copy source (target/ or a cache entry) to dest, less the
+    workspace's own artifacts; mtimes kept (cp -a, as cargo compares them)."""
     packages, targets = own_names()
-    for profile_dir in [p.parent for p in tree.glob("**/.fingerprint")]:
-        shutil.rmtree(profile_dir / "incremental", ignore_errors=True)
-        for sub, names in ((".fingerprint", packages), ("build", packages)):
-            for d in (profile_dir / sub).glob("*"):
-                if d.name.rsplit("-", 1)[0] in names:
-                    shutil.rmtree(d, ignore_errors=True)
-        for f in [*(profile_dir / "deps").glob("*"), *(profile_dir / "examples").glob("*")]:
-            stem = f.name.rsplit("-", 1)[0]
-            if stem in targets or (stem.startswith("lib") and stem[3:] in targets):
-                f.unlink()
-        # Top-level copies of the binaries (target/release/coscors, ...).
-        for f in profile_dir.iterdir():
-            if f.is_file():
-                f.unlink()
+
+    def ignore(folder, names):
+        return {n for n in names if is_own(pathlib.Path(folder) / n, packages, targets)}
+
+    for d in source.iterdir():
+        # target/tmp (the tests' scratch), doc and package are not build state.
+        if d.is_dir() and d.name not in ("tmp", "doc", "package"):
+            shutil.copytree(d, dest / d.name, symlinks=True, ignore=ignore,
+                            copy_function=shutil.copy2, dirs_exist_ok=True)
 
 
 def main():
@@ -97,11 +111,7 @@ def main():
         tmp = root / f".new-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
-        for d in TARGET.iterdir():
-            # target/tmp (the tests' scratch), doc and package are not build state.
-            if d.is_dir() and d.name not in ("tmp", "doc", "package"):
-                subprocess.run(["cp", "-a", "--reflink=auto", str(d), str(tmp)], check=True)
-        prune(tmp)
+        copy_deps(TARGET, tmp)
         for old in root.iterdir():
             if old != tmp and old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)
