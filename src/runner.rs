@@ -218,7 +218,7 @@ pub struct StepOutcome {
 }
 
 /// What a page in one engine sees of one step: on the target's answer, and
-/// on COS's answer as the case expects it ([`cos_answer`]).
+/// on COS's answer as the case expects it (`cos_answer`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BrowserStep {
     pub target: Seen,
