@@ -318,7 +318,7 @@ async fn measure(server: &Peer, config: &BenchConfig, window: Duration) -> Resul
                 }
                 let req = Request::options(s.target.as_str())
                     .header("host", s.host.as_str())
-                    .header("origin", ORIGIN)
+                    .header(crate::model::headers::ORIGIN, ORIGIN)
                     .header("access-control-request-method", "PUT")
                     .header(
                         "access-control-request-headers",
@@ -480,7 +480,7 @@ pub fn render(config: &BenchConfig, results: &[Measurement]) -> String {
 /// On a shared machine a window can lose a fifth of its speed to another
 /// tenant: the spread of the windows shows how much did.
 pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
-    use crate::fuzz::{campaign, FuzzOptions, ScaleOptions};
+    use crate::fuzz::{campaign, FuzzOptions, ScaleOptions, TargetKind};
     use crate::target::wire::{WireClient, WireRequest};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -535,15 +535,26 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
     };
     let ((one_median, one_best), (two_median, two_best)) = (spread(&mut one), spread(&mut two));
     // Loopback and the bare round trip take turns, window by window, so
-    // that a slow spell of the machine weighs on both alike.
-    let (mut http_execs, mut http_requests, mut http_time) = (0u64, 0u64, Duration::ZERO);
+    // that a slow spell of the machine weighs on both alike. Both have the
+    // same arrangement: the client on this thread (a current-thread
+    // runtime, as a fuzz worker's), the server(s) on a runtime of their own
+    // with one worker thread (a fuzz worker's emulators run on its server
+    // thread; the bare server on `bare_rt`'s).
+    // One input in flight, and the default with embedded emulators.
+    let lanes = [
+        1usize,
+        crate::fuzz::default_connections(&TargetKind::Embedded, &TargetKind::Embedded),
+    ];
+    let mut http = [(0u64, 0u64, Duration::ZERO); 2];
     let (mut bare_trips, mut bare_time) = (0u64, Duration::ZERO);
-    let bare = rt.block_on(async {
+    let bare_rt = single_thread_runtime()?;
+    let bare_addr = bare_rt.block_on(async {
         let l = TcpListener::bind("127.0.0.1:0").await?;
         let addr = l.local_addr()?;
         tokio::spawn(bare_hyper(l));
-        anyhow::Ok(WireClient::new(addr))
+        anyhow::Ok(addr)
     })?;
+    let bare = WireClient::new(bare_addr);
     let req = WireRequest {
         method: "OPTIONS".into(),
         target: "/exampleobject".into(),
@@ -552,19 +563,20 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
                 "Host".into(),
                 "examplebucket-1250000000.cos.ap-beijing.myqcloud.com".into(),
             ),
-            ("Origin".into(), ORIGIN.into()),
+            (crate::model::headers::ORIGIN.into(), ORIGIN.into()),
             (crate::model::headers::REQUEST_METHOD.into(), "PUT".into()),
         ],
         body: Vec::new(),
     };
     for seed in 0..u64::from(rounds) {
-        let http = rt.block_on(campaign(
-            &opts("emulator", "emulator", seed, window, 1),
-            |_| {},
-        ))?;
-        http_execs += http.execs;
-        http_requests += http.requests;
-        http_time += http.elapsed;
+        for (k, c) in lanes.into_iter().enumerate() {
+            let mut o = opts("emulator", "emulator", seed, window, 1);
+            o.scale.connections = Some(c);
+            let r = rt.block_on(campaign(&o, |_| {}))?;
+            http[k].0 += r.execs;
+            http[k].1 += r.requests;
+            http[k].2 += r.elapsed;
+        }
         rt.block_on(async {
             let started = Instant::now();
             while started.elapsed() < window {
@@ -575,20 +587,18 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
             anyhow::Ok(())
         })?;
     }
+    drop(bare);
+    bare_rt.shutdown_background();
     let bare_rate = bare_trips as f64 / bare_time.as_secs_f64();
-    let http_rate = http_execs as f64 / http_time.as_secs_f64();
-    let http_rps = http_requests as f64 / http_time.as_secs_f64();
-    // Two connections (one per target) carry the requests.
-    let per_connection = http_rps / 2.0;
     let mut out = format!(
         "machine: {}\nfuzz loop, {seconds}s per figure in {rounds} alternating windows:\n\n\
          {:<52} {:>10.0} execs/s  (median; best {one_best:.0})\n\
          {:<52} {:>10.0} execs/s  (median; best {two_best:.0})\n\
          {:<52} {:>10.2}×\n\
          {:<52} {:>10.0} {:>10.0}  ({:.2}×; cores used {:.2} and {:.2})\n\n\
-         {:<52} {:>10.0} execs/s  ({:.0} requests/s on 2 connections, {per_connection:.0} per connection)\n\
-         {:<52} {:>10.0} round trips/s\n\
-         {:<52} {:>10.2}×  (per connection {:.2}×)\n",
+         loopback HTTP, emulator vs emulator, --jobs 1: the client on the worker's thread, the\n\
+         emulators on its server thread (a runtime of one worker thread); the bare hyper server\n\
+         likewise on a thread of its own, the same client (WireClient) on this thread\n",
         machine(),
         "model vs model, in process, --jobs 1",
         one_median,
@@ -602,15 +612,31 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
         per_cpu_rate(1) / per_cpu_rate(0).max(1e-9),
         cores_used(0),
         cores_used(1),
-        "emulator vs emulator, loopback HTTP, --jobs 1",
-        http_rate,
-        http_rps,
-        "bare hyper, one keep-alive connection",
-        bare_rate,
-        "loopback: fuzz loop requests/s vs bare hyper",
-        http_rps / bare_rate.max(1e-9),
-        per_connection / bare_rate.max(1e-9),
     );
+    let mut ratios = String::new();
+    for (k, c) in lanes.into_iter().enumerate() {
+        let (execs, requests, time) = http[k];
+        let secs = time.as_secs_f64().max(1e-9);
+        // Each input in flight has a connection to each target.
+        let conns = 2 * c;
+        let rps = requests as f64 / secs;
+        let per_connection = rps / conns as f64;
+        out.push_str(&format!(
+            "{:<52} {:>10.0} execs/s  ({rps:.0} requests/s on {conns} connections, {per_connection:.0} per connection)\n",
+            format!("--connections {c}"),
+            execs as f64 / secs,
+        ));
+        ratios.push_str(&format!(
+            "{:<52} {:>10.2}×  (total {:.2}×)\n",
+            format!("--connections {c}: per connection vs bare"),
+            per_connection / bare_rate.max(1e-9),
+            rps / bare_rate.max(1e-9),
+        ));
+    }
+    out.push_str(&format!(
+        "{:<52} {:>10.0} round trips/s\n{ratios}",
+        "bare hyper, one keep-alive connection", bare_rate
+    ));
     let peers: Vec<&str> = ["moto", "s3rver"]
         .into_iter()
         .filter(|p| {

@@ -525,8 +525,39 @@ pub async fn spawn(listen: SocketAddr, config: EmulatorConfig) -> std::io::Resul
     spawn_with(listen, config, Limits::default()).await
 }
 
+thread_local! {
+    /// Where [`spawn`] called on this thread starts its emulators: `None`,
+    /// the caller's runtime.
+    static SERVE_ON: std::cell::RefCell<Option<tokio::runtime::Handle>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Have [`spawn`] and [`spawn_with`], called on this thread, start their
+/// emulators (listener, accept loop, connections) on `rt` instead of the
+/// caller's runtime; `None`: on the caller's again. A fuzz worker gives its
+/// emulator targets a server thread of their own this way, so that a
+/// request's handling and the worker's client work run on two cores.
+pub fn serve_on(rt: Option<tokio::runtime::Handle>) {
+    SERVE_ON.with(|s| *s.borrow_mut() = rt);
+}
+
 /// [`spawn`] with other limits (`coscors serve`'s flags).
 pub async fn spawn_with(
+    listen: SocketAddr,
+    config: EmulatorConfig,
+    limits: Limits,
+) -> std::io::Result<EmulatorHandle> {
+    match SERVE_ON.with(|s| s.borrow().clone()) {
+        Some(rt) => rt
+            .spawn(start(listen, config, limits))
+            .await
+            .map_err(std::io::Error::other)?,
+        None => start(listen, config, limits).await,
+    }
+}
+
+/// [`spawn_with`] on the current runtime.
+async fn start(
     listen: SocketAddr,
     config: EmulatorConfig,
     limits: Limits,
