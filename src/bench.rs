@@ -547,6 +547,9 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
     ];
     let mut http = [(0u64, 0u64, Duration::ZERO); 2];
     let (mut bare_trips, mut bare_time) = (0u64, Duration::ZERO);
+    // Context, not the measure: the bare server with two connections in
+    // flight at once, as `--connections 1` has (one to each target).
+    let (mut pair_trips, mut pair_time) = (0u64, Duration::ZERO);
     let bare_rt = single_thread_runtime()?;
     let bare_addr = bare_rt.block_on(async {
         let l = TcpListener::bind("127.0.0.1:0").await?;
@@ -555,6 +558,7 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
         anyhow::Ok(addr)
     })?;
     let bare = WireClient::new(bare_addr);
+    let second = WireClient::new(bare_addr);
     let req = WireRequest {
         method: "OPTIONS".into(),
         target: "/exampleobject".into(),
@@ -584,12 +588,24 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
                 bare_trips += 1;
             }
             bare_time += started.elapsed();
+            let started = Instant::now();
+            while started.elapsed() < window {
+                let (a, b) = tokio::join!(
+                    bare.send(&req, Duration::from_secs(10)),
+                    second.send(&req, Duration::from_secs(10))
+                );
+                a?;
+                b?;
+                pair_trips += 2;
+            }
+            pair_time += started.elapsed();
             anyhow::Ok(())
         })?;
     }
-    drop(bare);
+    drop((bare, second));
     bare_rt.shutdown_background();
     let bare_rate = bare_trips as f64 / bare_time.as_secs_f64();
+    let pair_rate = pair_trips as f64 / pair_time.as_secs_f64() / 2.0;
     let mut out = format!(
         "machine: {}\nfuzz loop, {seconds}s per figure in {rounds} alternating windows:\n\n\
          {:<52} {:>10.0} execs/s  (median; best {one_best:.0})\n\
@@ -634,8 +650,12 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
         ));
     }
     out.push_str(&format!(
-        "{:<52} {:>10.0} round trips/s\n{ratios}",
-        "bare hyper, one keep-alive connection", bare_rate
+        "{:<52} {:>10.0} round trips/s\n{ratios}\
+         (context: the bare server with two connections in flight, as --connections 1 has:\n\
+         {pair_rate:.0} round trips/s per connection, {:.2}× its one connection)\n",
+        "bare hyper, one keep-alive connection",
+        bare_rate,
+        pair_rate / bare_rate.max(1e-9),
     ));
     let peers: Vec<&str> = ["moto", "s3rver"]
         .into_iter()

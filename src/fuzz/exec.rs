@@ -536,7 +536,12 @@ impl Executor {
             Executor::Http(t) => {
                 let session = &t.session;
                 for s in steps {
-                    let s = &wire_form(input, s);
+                    // Only the setup has more to write (its body).
+                    let s = match (&input.config, s.kind) {
+                        (Some(_), StepKind::Setup) => Cow::Owned(wire_form(input, s)),
+                        _ => Cow::Borrowed(s),
+                    };
+                    let s = s.as_ref();
                     let headers: Vec<(String, String)> = s
                         .headers
                         .iter()
