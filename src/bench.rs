@@ -467,14 +467,18 @@ pub fn render(config: &BenchConfig, results: &[Measurement]) -> String {
 /// - in process (model vs model), `--jobs 1` and `--jobs 2` in alternating
 ///   windows (campaigns of seeds 0, 1, ...): median and best of each, and
 ///   the ratio of their medians;
-/// - over loopback HTTP (emulator vs emulator, one worker: one keep-alive
-///   connection per target, both in flight at once), beside a bare hyper
-///   request/response round trip on one keep-alive connection from the
-///   same client, in alternating windows: requests/s per connection vs the
-///   bare round trips/s;
+/// - over loopback HTTP (emulator vs emulator, one worker; `--connections
+///   1`: one keep-alive connection per target, both in flight at once, and
+///   the default `--connections`: that many inputs in flight, two
+///   connections each), beside a bare hyper request/response round trip
+///   on one keep-alive connection from the same client, in alternating
+///   windows: requests/s per connection and in total vs the bare round
+///   trips/s. The emulators run on the worker's server thread, the bare
+///   server on a thread of its own: the same arrangement;
 /// - against moto and s3rver, when the targets file
 ///   (`$COSCORS_TARGETS`, else `tests/peers/targets.yaml`) names them and
-///   they answer: execs/s with `--jobs 1` and `--jobs 4`, side by side, in
+///   they answer: execs/s with `--jobs 1`, `--jobs 4`, and `--jobs 1` with
+///   the default inputs in flight against such a peer, side by side, in
 ///   buckets of the benchmark's own.
 ///
 /// On a shared machine a window can lose a fifth of its speed to another
@@ -677,18 +681,26 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
                 .is_some()
         })
         .collect();
+    // Workers, and inputs in flight per worker (the default against a peer
+    // that creates buckets).
+    let lanes = crate::fuzz::default_connections(&TargetKind::Embedded, &TargetKind::External);
+    let configs = [(1usize, 1usize), (4, 1), (1, lanes)];
     if peers.is_empty() {
         out.push_str("\nmoto, s3rver: not running (no targets file naming them, or no answer): not measured\n");
     } else {
         out.push_str(&format!(
-            "\n{:<52} {:>10} {:>10} {:>8}\n",
-            "emulator-s3 vs peer, loopback HTTP", "--jobs 1", "--jobs 4", "ratio"
+            "\nemulator-s3 vs peer, loopback HTTP, execs/s ({}s each; -j: --jobs, -c: --connections)\n{:<32} {:>10} {:>10} {:>10}  ratios to -j 1 -c 1\n",
+            seconds.max(1),
+            "",
+            "-j 1 -c 1",
+            "-j 4 -c 1",
+            format!("-j 1 -c {lanes}"),
         ));
     }
     for peer in peers {
-        let mut rates = [0.0f64; 2];
+        let mut rates = [0.0f64; 3];
         let mut notes = Vec::new();
-        for (k, jobs) in [1usize, 4].into_iter().enumerate() {
+        for (k, (jobs, c)) in configs.into_iter().enumerate() {
             let mut o = opts(
                 "emulator-s3",
                 peer,
@@ -697,25 +709,28 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
                 jobs,
             );
             o.shrink_budget = 0;
+            o.scale.connections = Some(c);
             match rt.block_on(campaign(&o, |_| {})) {
                 Ok(r) => {
                     rates[k] = r.rate();
                     if !r.wedged.is_empty() {
                         notes.push(format!(
-                            "--jobs {jobs}: {} buckets broken and replaced",
+                            "-j {jobs} -c {c}: {} buckets broken and replaced",
                             r.wedged.len()
                         ));
                     }
                 }
-                Err(e) => notes.push(format!("--jobs {jobs}: {e:#}")),
+                Err(e) => notes.push(format!("-j {jobs} -c {c}: {e:#}")),
             }
         }
         out.push_str(&format!(
-            "{:<52} {:>10.0} {:>10.0} {:>7.2}×{}\n",
-            format!("emulator-s3 vs {peer} (execs/s)"),
+            "{:<32} {:>10.0} {:>10.0} {:>10.0}  {:.2}× {:.2}×{}\n",
+            format!("emulator-s3 vs {peer}"),
             rates[0],
             rates[1],
+            rates[2],
             rates[1] / rates[0].max(1e-9),
+            rates[2] / rates[0].max(1e-9),
             if notes.is_empty() {
                 String::new()
             } else {
