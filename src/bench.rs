@@ -723,14 +723,22 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
                 Err(e) => notes.push(format!("-j {jobs} -c {c}: {e:#}")),
             }
         }
+        // No ratio to a base that did not run.
+        let ratio = |k: usize| {
+            if rates[0] > 0.0 {
+                format!("{:.2}×", rates[k] / rates[0])
+            } else {
+                "-".to_string()
+            }
+        };
         out.push_str(&format!(
-            "{:<32} {:>10.0} {:>10.0} {:>10.0}  {:.2}× {:.2}×{}\n",
+            "{:<32} {:>10.0} {:>10.0} {:>10.0}  {} {}{}\n",
             format!("emulator-s3 vs {peer}"),
             rates[0],
             rates[1],
             rates[2],
-            rates[1] / rates[0].max(1e-9),
-            rates[2] / rates[0].max(1e-9),
+            ratio(1),
+            ratio(2),
             if notes.is_empty() {
                 String::new()
             } else {
