@@ -539,30 +539,15 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
     };
     let ((one_median, one_best), (two_median, two_best)) = (spread(&mut one), spread(&mut two));
     // Loopback and the bare round trip take turns, window by window, so
-    // that a slow spell of the machine weighs on both alike. Both have the
-    // same arrangement: the client on this thread (a current-thread
-    // runtime, as a fuzz worker's), the server(s) on a runtime of their own
-    // with one worker thread (a fuzz worker's emulators run on its server
-    // thread; the bare server on `bare_rt`'s).
-    // One input in flight, and the default with embedded emulators.
+    // that a slow spell of the machine weighs on both alike, in two
+    // arrangements, the bare server in the same one as the emulators: all
+    // on this one thread (the client on a current-thread runtime, as a
+    // fuzz worker's, and its servers on the same runtime), or the servers
+    // on a runtime of their own with one worker thread (`server_threads`).
     let lanes = [
         1usize,
         crate::fuzz::default_connections(&TargetKind::Embedded, &TargetKind::Embedded),
     ];
-    let mut http = [(0u64, 0u64, Duration::ZERO); 2];
-    let (mut bare_trips, mut bare_time) = (0u64, Duration::ZERO);
-    // Context, not the measure: the bare server with two connections in
-    // flight at once, as `--connections 1` has (one to each target).
-    let (mut pair_trips, mut pair_time) = (0u64, Duration::ZERO);
-    let bare_rt = single_thread_runtime()?;
-    let bare_addr = bare_rt.block_on(async {
-        let l = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = l.local_addr()?;
-        tokio::spawn(bare_hyper(l));
-        anyhow::Ok(addr)
-    })?;
-    let bare = WireClient::new(bare_addr);
-    let second = WireClient::new(bare_addr);
     let req = WireRequest {
         method: "OPTIONS".into(),
         target: "/exampleobject".into(),
@@ -576,49 +561,73 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
         ],
         body: Vec::new(),
     };
-    for seed in 0..u64::from(rounds) {
-        for (k, c) in lanes.into_iter().enumerate() {
-            let mut o = opts("emulator", "emulator", seed, window, 1);
-            o.scale.connections = Some(c);
-            let r = rt.block_on(campaign(&o, |_| {}))?;
-            http[k].0 += r.execs;
-            http[k].1 += r.requests;
-            http[k].2 += r.elapsed;
-        }
-        rt.block_on(async {
-            let started = Instant::now();
-            while started.elapsed() < window {
-                bare.send(&req, Duration::from_secs(10)).await?;
-                bare_trips += 1;
-            }
-            bare_time += started.elapsed();
-            let started = Instant::now();
-            while started.elapsed() < window {
-                let (a, b) = tokio::join!(
-                    bare.send(&req, Duration::from_secs(10)),
-                    second.send(&req, Duration::from_secs(10))
-                );
-                a?;
-                b?;
-                pair_trips += 2;
-            }
-            pair_time += started.elapsed();
-            anyhow::Ok(())
-        })?;
+    let bare_rt = single_thread_runtime()?;
+    let bare_own = bare_rt.block_on(async {
+        let l = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = l.local_addr()?;
+        tokio::spawn(bare_hyper(l));
+        anyhow::Ok(addr)
+    })?;
+    let bare_same = rt.block_on(async {
+        let l = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = l.local_addr()?;
+        tokio::spawn(bare_hyper(l));
+        anyhow::Ok(addr)
+    })?;
+    // Per arrangement: (execs, requests, time) per lane count; the bare
+    // round trips and time on one connection; on two in flight at once.
+    #[derive(Default, Clone, Copy)]
+    struct Figures {
+        http: [(u64, u64, Duration); 2],
+        bare: (u64, Duration),
+        pair: (u64, Duration),
     }
-    drop((bare, second));
+    let mut figures = [Figures::default(); 2];
+    for seed in 0..u64::from(rounds) {
+        for (k, (server_threads, bare_addr)) in [(false, bare_same), (true, bare_own)]
+            .into_iter()
+            .enumerate()
+        {
+            let f = &mut figures[k];
+            for (j, c) in lanes.into_iter().enumerate() {
+                let mut o = opts("emulator", "emulator", seed, window, 1);
+                o.scale.connections = Some(c);
+                o.scale.server_threads = server_threads;
+                let r = rt.block_on(campaign(&o, |_| {}))?;
+                f.http[j].0 += r.execs;
+                f.http[j].1 += r.requests;
+                f.http[j].2 += r.elapsed;
+            }
+            rt.block_on(async {
+                let (one, two) = (WireClient::new(bare_addr), WireClient::new(bare_addr));
+                let started = Instant::now();
+                while started.elapsed() < window {
+                    one.send(&req, Duration::from_secs(10)).await?;
+                    f.bare.0 += 1;
+                }
+                f.bare.1 += started.elapsed();
+                let started = Instant::now();
+                while started.elapsed() < window {
+                    let (a, b) = tokio::join!(
+                        one.send(&req, Duration::from_secs(10)),
+                        two.send(&req, Duration::from_secs(10))
+                    );
+                    a?;
+                    b?;
+                    f.pair.0 += 2;
+                }
+                f.pair.1 += started.elapsed();
+                anyhow::Ok(())
+            })?;
+        }
+    }
     bare_rt.shutdown_background();
-    let bare_rate = bare_trips as f64 / bare_time.as_secs_f64();
-    let pair_rate = pair_trips as f64 / pair_time.as_secs_f64() / 2.0;
     let mut out = format!(
         "machine: {}\nfuzz loop, {seconds}s per figure in {rounds} alternating windows:\n\n\
          {:<52} {:>10.0} execs/s  (median; best {one_best:.0})\n\
          {:<52} {:>10.0} execs/s  (median; best {two_best:.0})\n\
          {:<52} {:>10.2}×\n\
-         {:<52} {:>10.0} {:>10.0}  ({:.2}×; cores used {:.2} and {:.2})\n\n\
-         loopback HTTP, emulator vs emulator, --jobs 1: the client on the worker's thread, the\n\
-         emulators on its server thread (a runtime of one worker thread); the bare hyper server\n\
-         likewise on a thread of its own, the same client (WireClient) on this thread\n",
+         {:<52} {:>10.0} {:>10.0}  ({:.2}×; cores used {:.2} and {:.2})\n",
         machine(),
         "model vs model, in process, --jobs 1",
         one_median,
@@ -633,34 +642,49 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
         cores_used(0),
         cores_used(1),
     );
-    let mut ratios = String::new();
-    for (k, c) in lanes.into_iter().enumerate() {
-        let (execs, requests, time) = http[k];
-        let secs = time.as_secs_f64().max(1e-9);
-        // Each input in flight has a connection to each target.
-        let conns = 2 * c;
-        let rps = requests as f64 / secs;
-        let per_connection = rps / conns as f64;
+    let arrangements = [
+        "one thread (the default): the client (a current-thread runtime), the emulators\n\
+         and the bare hyper server all on the worker's thread",
+        "server threads (--server-threads): the client on the worker's thread, the\n\
+         emulators on its server thread, the bare hyper server on a thread of its own\n\
+         (each a runtime of one worker thread)",
+    ];
+    for (f, arrangement) in figures.iter().zip(arrangements) {
+        let rate = |(n, t): (u64, Duration)| n as f64 / t.as_secs_f64().max(1e-9);
+        let bare_rate = rate(f.bare);
+        let pair_rate = rate(f.pair) / 2.0;
         out.push_str(&format!(
-            "{:<52} {:>10.0} execs/s  ({rps:.0} requests/s on {conns} connections, {per_connection:.0} per connection)\n",
-            format!("--connections {c}"),
-            execs as f64 / secs,
+            "\nloopback HTTP, emulator vs emulator, --jobs 1, {arrangement}:\n"
         ));
-        ratios.push_str(&format!(
-            "{:<52} {:>10.2}×  (total {:.2}×)\n",
-            format!("--connections {c}: per connection vs bare"),
-            per_connection / bare_rate.max(1e-9),
-            rps / bare_rate.max(1e-9),
+        let mut ratios = String::new();
+        for (j, c) in lanes.into_iter().enumerate() {
+            let (execs, requests, time) = f.http[j];
+            let secs = time.as_secs_f64().max(1e-9);
+            // Each input in flight has a connection to each target.
+            let conns = 2 * c;
+            let rps = requests as f64 / secs;
+            let per_connection = rps / conns as f64;
+            out.push_str(&format!(
+                "{:<52} {:>10.0} execs/s  ({rps:.0} requests/s on {conns} connections, {per_connection:.0} per connection)\n",
+                format!("--connections {c}"),
+                execs as f64 / secs,
+            ));
+            ratios.push_str(&format!(
+                "{:<52} {:>10.2}×  (total {:.2}×)\n",
+                format!("--connections {c}: per connection vs bare"),
+                per_connection / bare_rate.max(1e-9),
+                rps / bare_rate.max(1e-9),
+            ));
+        }
+        out.push_str(&format!(
+            "{:<52} {:>10.0} round trips/s\n{ratios}\
+             (context: the bare server with two connections in flight, as --connections 1 has:\n\
+             {pair_rate:.0} round trips/s per connection, {:.2}× its one connection)\n",
+            "bare hyper, one keep-alive connection",
+            bare_rate,
+            pair_rate / bare_rate.max(1e-9),
         ));
     }
-    out.push_str(&format!(
-        "{:<52} {:>10.0} round trips/s\n{ratios}\
-         (context: the bare server with two connections in flight, as --connections 1 has:\n\
-         {pair_rate:.0} round trips/s per connection, {:.2}× its one connection)\n",
-        "bare hyper, one keep-alive connection",
-        bare_rate,
-        pair_rate / bare_rate.max(1e-9),
-    ));
     let peers: Vec<&str> = ["moto", "s3rver"]
         .into_iter()
         .filter(|p| {

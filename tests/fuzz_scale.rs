@@ -114,7 +114,7 @@ fn same_seed_and_jobs_same_inputs_and_finds() {
 #[test]
 fn same_seed_jobs_and_connections_same_finds() {
     let n = 240;
-    let http = |out: &Path, jobs, connections| FuzzOptions {
+    let http = |out: &Path, jobs, connections, server_threads| FuzzOptions {
         a: "emulator".into(),
         b: "emulator-s3".into(),
         shrink_budget: 20,
@@ -125,14 +125,15 @@ fn same_seed_jobs_and_connections_same_finds() {
             ScaleOptions {
                 jobs: Some(jobs),
                 connections: Some(connections),
+                server_threads,
                 record_streams: true,
                 ..ScaleOptions::default()
             },
         )
     };
     let d = ["c3-a", "c3-b", "c2-j2", "c1"].map(scratch);
-    let first = run(&http(&d[0], 1, 3));
-    let second = run(&http(&d[1], 1, 3));
+    let first = run(&http(&d[0], 1, 3, false));
+    let second = run(&http(&d[1], 1, 3, false));
     assert_eq!((first.jobs, first.connections), (1, 3));
     // Lane j takes the seed's iterations j, j + 3, j + 6, ...; the
     // worker's list is its lanes' one after the other.
@@ -145,16 +146,17 @@ fn same_seed_jobs_and_connections_same_finds() {
     assert!(first.found.len() >= 5, "{}", first.found.len());
     assert_eq!(classes(&first), classes(&second));
     assert_eq!(files(&d[0]), files(&d[1]));
-    // Two workers of two lanes each, and one of one: the same inputs, the
-    // same classes, counts, first iterations and files.
-    let four = run(&http(&d[2], 2, 2));
+    // Two workers of two lanes each (their emulators on server threads of
+    // their own), and one of one: the same inputs, the same classes,
+    // counts, first iterations and files.
+    let four = run(&http(&d[2], 2, 2, true));
     assert_eq!(four.workers.len(), 2);
     assert_eq!(
         four.workers.iter().map(|w| w.execs).sum::<u64>(),
         n,
         "every iteration once"
     );
-    let one = run(&http(&d[3], 1, 1));
+    let one = run(&http(&d[3], 1, 1, false));
     assert_eq!(one.workers[0].iterations, (0..n).collect::<Vec<_>>());
     for other in [&four, &one] {
         assert_eq!(classes(other), classes(&first));

@@ -24,6 +24,11 @@ pub struct ScaleArgs {
     /// same inputs and finds.
     #[arg(long, value_name = "C")]
     pub connections: Option<usize>,
+    /// Embedded emulator targets answer on a server thread of each
+    /// worker's own, not on the worker's thread (for a machine with more
+    /// cores than workers; `bench --fuzz` times both arrangements).
+    #[arg(long)]
+    pub server_threads: bool,
     /// Run machine K's part of the seed's inputs, of N machines (1-based:
     /// iterations i with i % N == K-1); each find records seed and shard.
     /// Merge the machines' finds with `coscors found merge`.
@@ -46,6 +51,7 @@ impl ScaleArgs {
         ScaleOptions {
             jobs: self.jobs,
             connections: self.connections,
+            server_threads: self.server_threads,
             shard: self.shard.unwrap_or_default(),
             corpus: self.corpus.clone(),
             coverage: self.corpus.is_some(),

@@ -11,7 +11,8 @@
 //! of its own: its own keep-alive connection to each target (its own
 //! emulator, or its own bucket `<bucket>-w<k>-c<j>` on a shared target) and
 //! its own part of the iterations. The embedded emulators a worker starts
-//! run on a server thread of the worker's own.
+//! run on the worker's thread, or with `server_threads` on a server thread
+//! of the worker's own.
 
 pub mod compare;
 pub mod corpus;
@@ -67,6 +68,9 @@ pub struct ScaleOptions {
     /// Inputs each worker keeps in flight over HTTP, each on connections
     /// of its own; `None`: [`default_connections`].
     pub connections: Option<usize>,
+    /// Embedded emulators answer on a server thread of each worker's own
+    /// (a runtime with one worker thread) instead of the worker's thread.
+    pub server_threads: bool,
     /// This machine's part of the seed's input space.
     pub shard: Shard,
     /// In-process campaigns: where the inputs that reached new model
@@ -535,10 +539,12 @@ pub async fn campaign(
         jobs,
         connections,
     });
-    // Embedded emulators get a server thread per worker.
+    // With `server_threads`, embedded emulators get a server thread per
+    // worker.
     let tf = opts.targets_file.as_deref();
-    let serve_thread = target_kind(&opts.a, tf)? == TargetKind::Embedded
-        || target_kind(&opts.b, tf)? == TargetKind::Embedded;
+    let serve_thread = opts.scale.server_threads
+        && (target_kind(&opts.a, tf)? == TargetKind::Embedded
+            || target_kind(&opts.b, tf)? == TargetKind::Embedded);
     let started = Instant::now();
     let mut handles = Vec::with_capacity(jobs);
     for w in 0..jobs {
@@ -558,9 +564,8 @@ pub async fn campaign(
                     .enable_all()
                     .build()
                     .context("starting a worker's tokio runtime")?;
-                // The worker's emulators answer on a thread of their own
-                // (a runtime with one worker thread), as the benchmark's
-                // bare server does.
+                // With `server_threads`, the worker's emulators answer on a
+                // thread of their own (a runtime with one worker thread).
                 let serve = if serve_thread {
                     Some(
                         tokio::runtime::Builder::new_multi_thread()
