@@ -546,7 +546,7 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
     // on a runtime of their own with one worker thread (`server_threads`).
     let lanes = [
         1usize,
-        crate::fuzz::default_connections(&TargetKind::Embedded, &TargetKind::Embedded),
+        crate::fuzz::default_connections(&TargetKind::Embedded, &TargetKind::Embedded, true),
     ];
     let req = WireRequest {
         method: "OPTIONS".into(),
@@ -707,7 +707,8 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
         .collect();
     // Workers, and inputs in flight per worker (the default against a peer
     // that creates buckets).
-    let lanes = crate::fuzz::default_connections(&TargetKind::Embedded, &TargetKind::External);
+    let lanes =
+        crate::fuzz::default_connections(&TargetKind::Embedded, &TargetKind::External, false);
     let configs = [(1usize, 1usize), (4, 1), (1, lanes)];
     if peers.is_empty() {
         out.push_str("\nmoto, s3rver: not running (no targets file naming them, or no answer): not measured\n");

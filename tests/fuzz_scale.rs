@@ -187,7 +187,8 @@ fn connections_need_a_target_with_connections() {
         .block_on(campaign(&o, |_| {}))
         .expect_err("in process, two connections");
     assert!(format!("{e:#}").contains("with no connection"), "{e:#}");
-    // Left out: one lane in process, four with embedded emulators.
+    // Left out: one lane in process, and with embedded emulators on the
+    // worker's thread; four with their own server threads.
     o.scale.connections = None;
     assert_eq!(
         rt.block_on(campaign(&o, |_| {}))
@@ -197,6 +198,11 @@ fn connections_need_a_target_with_connections() {
     );
     o.a = "emulator".into();
     o.b = "emulator-s3".into();
+    assert_eq!(
+        rt.block_on(campaign(&o, |_| {})).expect("http").connections,
+        1
+    );
+    o.scale.server_threads = true;
     assert_eq!(
         rt.block_on(campaign(&o, |_| {})).expect("http").connections,
         4

@@ -18,9 +18,9 @@ pub struct ScaleArgs {
     pub jobs: Option<usize>,
     /// Inputs each worker keeps in flight over HTTP, each on keep-alive
     /// connections of its own and, on a shared target, in a bucket of its
-    /// own (`<bucket>-w<k>-c<j>`, created). Default: 4 with an embedded
-    /// emulator, 8 against a server that can create buckets, 1 in process
-    /// or on a target that cannot. Same seed, --jobs and --connections,
+    /// own (`<bucket>-w<k>-c<j>`, created). Default: 8 against a server
+    /// that can create buckets, 4 with embedded emulators on
+    /// --server-threads, else 1. Same seed, --jobs and --connections,
     /// same inputs and finds.
     #[arg(long, value_name = "C")]
     pub connections: Option<usize>,

@@ -445,18 +445,21 @@ fn resolve_jobs(opts: &FuzzOptions) -> Result<usize> {
 }
 
 /// Lanes per worker when `--connections` is not given: 1 for in-process
-/// pairs (nothing to connect; a lane would only share the worker's core),
-/// 4 with an embedded emulator (its server thread answers while the worker
-/// builds and compares), 8 against an external server that can create
-/// buckets (a peer such as moto answers slower than the loop asks: it is
-/// the limit, and lanes wait on it side by side), 1 on a target that
-/// cannot create buckets (lanes would need one each).
-pub fn default_connections(a: &TargetKind, b: &TargetKind) -> usize {
+/// pairs (nothing to connect; a lane would only share the worker's core);
+/// with an embedded emulator 1 on the worker's own thread (client and
+/// servers share its core: more lanes only interleave the same work) and 4
+/// with `server_threads` (its server thread answers while the worker builds
+/// and compares); 8 against an external server that can create buckets (a
+/// peer such as moto answers slower than the loop asks: it is the limit,
+/// and lanes wait on it side by side); 1 on a target that cannot create
+/// buckets (lanes would need one each).
+pub fn default_connections(a: &TargetKind, b: &TargetKind, server_threads: bool) -> usize {
     match (a, b) {
         (TargetKind::InProcess, TargetKind::InProcess) => 1,
         (TargetKind::SharedBucket, _) | (_, TargetKind::SharedBucket) => 1,
         (TargetKind::External, _) | (_, TargetKind::External) => 8,
-        _ => 4,
+        _ if server_threads => 4,
+        _ => 1,
     }
 }
 
@@ -492,7 +495,7 @@ fn resolve_connections(opts: &FuzzOptions) -> Result<usize> {
     let tf = opts.targets_file.as_deref();
     let (a, b) = (target_kind(&opts.a, tf)?, target_kind(&opts.b, tf)?);
     let Some(wanted) = opts.scale.connections else {
-        return Ok(default_connections(&a, &b));
+        return Ok(default_connections(&a, &b, opts.scale.server_threads));
     };
     let wanted = wanted.max(1);
     if wanted > 1 {
