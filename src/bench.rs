@@ -318,7 +318,7 @@ async fn measure(server: &Peer, config: &BenchConfig, window: Duration) -> Resul
                 }
                 let req = Request::options(s.target.as_str())
                     .header("host", s.host.as_str())
-                    .header("origin", ORIGIN)
+                    .header(crate::model::headers::ORIGIN, ORIGIN)
                     .header("access-control-request-method", "PUT")
                     .header(
                         "access-control-request-headers",
@@ -467,20 +467,24 @@ pub fn render(config: &BenchConfig, results: &[Measurement]) -> String {
 /// - in process (model vs model), `--jobs 1` and `--jobs 2` in alternating
 ///   windows (campaigns of seeds 0, 1, ...): median and best of each, and
 ///   the ratio of their medians;
-/// - over loopback HTTP (emulator vs emulator, one worker: one keep-alive
-///   connection per target, both in flight at once), beside a bare hyper
-///   request/response round trip on one keep-alive connection from the
-///   same client, in alternating windows: requests/s per connection vs the
-///   bare round trips/s;
+/// - over loopback HTTP (emulator vs emulator, one worker; `--connections
+///   1`: one keep-alive connection per target, both in flight at once, and
+///   the default `--connections`: that many inputs in flight, two
+///   connections each), beside a bare hyper request/response round trip
+///   on one keep-alive connection from the same client, in alternating
+///   windows: requests/s per connection and in total vs the bare round
+///   trips/s. The emulators run on the worker's server thread, the bare
+///   server on a thread of its own: the same arrangement;
 /// - against moto and s3rver, when the targets file
 ///   (`$COSCORS_TARGETS`, else `tests/peers/targets.yaml`) names them and
-///   they answer: execs/s with `--jobs 1` and `--jobs 4`, side by side, in
+///   they answer: execs/s with `--jobs 1`, `--jobs 4`, and `--jobs 1` with
+///   the default inputs in flight against such a peer, side by side, in
 ///   buckets of the benchmark's own.
 ///
 /// On a shared machine a window can lose a fifth of its speed to another
 /// tenant: the spread of the windows shows how much did.
 pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
-    use crate::fuzz::{campaign, FuzzOptions, ScaleOptions};
+    use crate::fuzz::{campaign, FuzzOptions, ScaleOptions, TargetKind};
     use crate::target::wire::{WireClient, WireRequest};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -535,15 +539,15 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
     };
     let ((one_median, one_best), (two_median, two_best)) = (spread(&mut one), spread(&mut two));
     // Loopback and the bare round trip take turns, window by window, so
-    // that a slow spell of the machine weighs on both alike.
-    let (mut http_execs, mut http_requests, mut http_time) = (0u64, 0u64, Duration::ZERO);
-    let (mut bare_trips, mut bare_time) = (0u64, Duration::ZERO);
-    let bare = rt.block_on(async {
-        let l = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = l.local_addr()?;
-        tokio::spawn(bare_hyper(l));
-        anyhow::Ok(WireClient::new(addr))
-    })?;
+    // that a slow spell of the machine weighs on both alike, in two
+    // arrangements, the bare server in the same one as the emulators: all
+    // on this one thread (the client on a current-thread runtime, as a
+    // fuzz worker's, and its servers on the same runtime), or the servers
+    // on a runtime of their own with one worker thread (`server_threads`).
+    let lanes = [
+        1usize,
+        crate::fuzz::default_connections(&TargetKind::Embedded, &TargetKind::Embedded, true),
+    ];
     let req = WireRequest {
         method: "OPTIONS".into(),
         target: "/exampleobject".into(),
@@ -552,43 +556,78 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
                 "Host".into(),
                 "examplebucket-1250000000.cos.ap-beijing.myqcloud.com".into(),
             ),
-            ("Origin".into(), ORIGIN.into()),
+            (crate::model::headers::ORIGIN.into(), ORIGIN.into()),
             (crate::model::headers::REQUEST_METHOD.into(), "PUT".into()),
         ],
         body: Vec::new(),
     };
-    for seed in 0..u64::from(rounds) {
-        let http = rt.block_on(campaign(
-            &opts("emulator", "emulator", seed, window, 1),
-            |_| {},
-        ))?;
-        http_execs += http.execs;
-        http_requests += http.requests;
-        http_time += http.elapsed;
-        rt.block_on(async {
-            let started = Instant::now();
-            while started.elapsed() < window {
-                bare.send(&req, Duration::from_secs(10)).await?;
-                bare_trips += 1;
-            }
-            bare_time += started.elapsed();
-            anyhow::Ok(())
-        })?;
+    let bare_rt = single_thread_runtime()?;
+    let bare_own = bare_rt.block_on(async {
+        let l = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = l.local_addr()?;
+        tokio::spawn(bare_hyper(l));
+        anyhow::Ok(addr)
+    })?;
+    let bare_same = rt.block_on(async {
+        let l = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = l.local_addr()?;
+        tokio::spawn(bare_hyper(l));
+        anyhow::Ok(addr)
+    })?;
+    // Per arrangement: (execs, requests, time) per lane count; the bare
+    // round trips and time on one connection; on two in flight at once.
+    #[derive(Default, Clone, Copy)]
+    struct Figures {
+        http: [(u64, u64, Duration); 2],
+        bare: (u64, Duration),
+        pair: (u64, Duration),
     }
-    let bare_rate = bare_trips as f64 / bare_time.as_secs_f64();
-    let http_rate = http_execs as f64 / http_time.as_secs_f64();
-    let http_rps = http_requests as f64 / http_time.as_secs_f64();
-    // Two connections (one per target) carry the requests.
-    let per_connection = http_rps / 2.0;
+    let mut figures = [Figures::default(); 2];
+    for seed in 0..u64::from(rounds) {
+        for (k, (server_threads, bare_addr)) in [(false, bare_same), (true, bare_own)]
+            .into_iter()
+            .enumerate()
+        {
+            let f = &mut figures[k];
+            for (j, c) in lanes.into_iter().enumerate() {
+                let mut o = opts("emulator", "emulator", seed, window, 1);
+                o.scale.connections = Some(c);
+                o.scale.server_threads = server_threads;
+                let r = rt.block_on(campaign(&o, |_| {}))?;
+                f.http[j].0 += r.execs;
+                f.http[j].1 += r.requests;
+                f.http[j].2 += r.elapsed;
+            }
+            rt.block_on(async {
+                let (one, two) = (WireClient::new(bare_addr), WireClient::new(bare_addr));
+                let started = Instant::now();
+                while started.elapsed() < window {
+                    one.send(&req, Duration::from_secs(10)).await?;
+                    f.bare.0 += 1;
+                }
+                f.bare.1 += started.elapsed();
+                let started = Instant::now();
+                while started.elapsed() < window {
+                    let (a, b) = tokio::join!(
+                        one.send(&req, Duration::from_secs(10)),
+                        two.send(&req, Duration::from_secs(10))
+                    );
+                    a?;
+                    b?;
+                    f.pair.0 += 2;
+                }
+                f.pair.1 += started.elapsed();
+                anyhow::Ok(())
+            })?;
+        }
+    }
+    bare_rt.shutdown_background();
     let mut out = format!(
         "machine: {}\nfuzz loop, {seconds}s per figure in {rounds} alternating windows:\n\n\
          {:<52} {:>10.0} execs/s  (median; best {one_best:.0})\n\
          {:<52} {:>10.0} execs/s  (median; best {two_best:.0})\n\
          {:<52} {:>10.2}×\n\
-         {:<52} {:>10.0} {:>10.0}  ({:.2}×; cores used {:.2} and {:.2})\n\n\
-         {:<52} {:>10.0} execs/s  ({:.0} requests/s on 2 connections, {per_connection:.0} per connection)\n\
-         {:<52} {:>10.0} round trips/s\n\
-         {:<52} {:>10.2}×  (per connection {:.2}×)\n",
+         {:<52} {:>10.0} {:>10.0}  ({:.2}×; cores used {:.2} and {:.2})\n",
         machine(),
         "model vs model, in process, --jobs 1",
         one_median,
@@ -602,15 +641,50 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
         per_cpu_rate(1) / per_cpu_rate(0).max(1e-9),
         cores_used(0),
         cores_used(1),
-        "emulator vs emulator, loopback HTTP, --jobs 1",
-        http_rate,
-        http_rps,
-        "bare hyper, one keep-alive connection",
-        bare_rate,
-        "loopback: fuzz loop requests/s vs bare hyper",
-        http_rps / bare_rate.max(1e-9),
-        per_connection / bare_rate.max(1e-9),
     );
+    let arrangements = [
+        "one thread (the default): the client (a current-thread runtime), the emulators\n\
+         and the bare hyper server all on the worker's thread",
+        "server threads (--server-threads): the client on the worker's thread, the\n\
+         emulators on its server thread, the bare hyper server on a thread of its own\n\
+         (each a runtime of one worker thread)",
+    ];
+    for (f, arrangement) in figures.iter().zip(arrangements) {
+        let rate = |(n, t): (u64, Duration)| n as f64 / t.as_secs_f64().max(1e-9);
+        let bare_rate = rate(f.bare);
+        let pair_rate = rate(f.pair) / 2.0;
+        out.push_str(&format!(
+            "\nloopback HTTP, emulator vs emulator, --jobs 1, {arrangement}:\n"
+        ));
+        let mut ratios = String::new();
+        for (j, c) in lanes.into_iter().enumerate() {
+            let (execs, requests, time) = f.http[j];
+            let secs = time.as_secs_f64().max(1e-9);
+            // Each input in flight has a connection to each target.
+            let conns = 2 * c;
+            let rps = requests as f64 / secs;
+            let per_connection = rps / conns as f64;
+            out.push_str(&format!(
+                "{:<52} {:>10.0} execs/s  ({rps:.0} requests/s on {conns} connections, {per_connection:.0} per connection)\n",
+                format!("--connections {c}"),
+                execs as f64 / secs,
+            ));
+            ratios.push_str(&format!(
+                "{:<52} {:>10.2}×  (total {:.2}×)\n",
+                format!("--connections {c}: per connection vs bare"),
+                per_connection / bare_rate.max(1e-9),
+                rps / bare_rate.max(1e-9),
+            ));
+        }
+        out.push_str(&format!(
+            "{:<52} {:>10.0} round trips/s\n{ratios}\
+             (context: the bare server with two connections in flight, as --connections 1 has:\n\
+             {pair_rate:.0} round trips/s per connection, {:.2}× its one connection)\n",
+            "bare hyper, one keep-alive connection",
+            bare_rate,
+            pair_rate / bare_rate.max(1e-9),
+        ));
+    }
     let peers: Vec<&str> = ["moto", "s3rver"]
         .into_iter()
         .filter(|p| {
@@ -631,18 +705,27 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
                 .is_some()
         })
         .collect();
+    // Workers, and inputs in flight per worker (the default against a peer
+    // that creates buckets).
+    let lanes =
+        crate::fuzz::default_connections(&TargetKind::Embedded, &TargetKind::External, false);
+    let configs = [(1usize, 1usize), (4, 1), (1, lanes)];
     if peers.is_empty() {
         out.push_str("\nmoto, s3rver: not running (no targets file naming them, or no answer): not measured\n");
     } else {
         out.push_str(&format!(
-            "\n{:<52} {:>10} {:>10} {:>8}\n",
-            "emulator-s3 vs peer, loopback HTTP", "--jobs 1", "--jobs 4", "ratio"
+            "\nemulator-s3 vs peer, loopback HTTP, execs/s ({}s each; -j: --jobs, -c: --connections)\n{:<32} {:>10} {:>10} {:>10}  ratios to -j 1 -c 1\n",
+            seconds.max(1),
+            "",
+            "-j 1 -c 1",
+            "-j 4 -c 1",
+            format!("-j 1 -c {lanes}"),
         ));
     }
     for peer in peers {
-        let mut rates = [0.0f64; 2];
+        let mut rates = [0.0f64; 3];
         let mut notes = Vec::new();
-        for (k, jobs) in [1usize, 4].into_iter().enumerate() {
+        for (k, (jobs, c)) in configs.into_iter().enumerate() {
             let mut o = opts(
                 "emulator-s3",
                 peer,
@@ -651,25 +734,36 @@ pub fn fuzz_speed(seconds: u64, rounds: u32) -> Result<String> {
                 jobs,
             );
             o.shrink_budget = 0;
+            o.scale.connections = Some(c);
             match rt.block_on(campaign(&o, |_| {})) {
                 Ok(r) => {
                     rates[k] = r.rate();
                     if !r.wedged.is_empty() {
                         notes.push(format!(
-                            "--jobs {jobs}: {} buckets broken and replaced",
+                            "-j {jobs} -c {c}: {} buckets broken and replaced",
                             r.wedged.len()
                         ));
                     }
                 }
-                Err(e) => notes.push(format!("--jobs {jobs}: {e:#}")),
+                Err(e) => notes.push(format!("-j {jobs} -c {c}: {e:#}")),
             }
         }
+        // No ratio to a base that did not run.
+        let ratio = |k: usize| {
+            if rates[0] > 0.0 {
+                format!("{:.2}×", rates[k] / rates[0])
+            } else {
+                "-".to_string()
+            }
+        };
         out.push_str(&format!(
-            "{:<52} {:>10.0} {:>10.0} {:>7.2}×{}\n",
-            format!("emulator-s3 vs {peer} (execs/s)"),
+            "{:<32} {:>10.0} {:>10.0} {:>10.0}  {} {}{}\n",
+            format!("emulator-s3 vs {peer}"),
             rates[0],
             rates[1],
-            rates[1] / rates[0].max(1e-9),
+            rates[2],
+            ratio(1),
+            ratio(2),
             if notes.is_empty() {
                 String::new()
             } else {

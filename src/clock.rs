@@ -30,6 +30,17 @@ pub fn rfc3339(secs: u64) -> String {
     )
 }
 
+/// A time as COS's listing documents write it (`2020-05-06T09:58:00.000Z`,
+/// the List Multipart Uploads and List Parts pages' examples; UTC, to the
+/// second, the milliseconds always `000`).
+pub fn rfc3339_millis(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let s = rfc3339(secs);
+    format!("{}.000Z", s.trim_end_matches('Z'))
+}
+
 /// Today's date (`YYYY-MM-DD`, UTC).
 pub fn today() -> String {
     date(unix_now())
@@ -42,7 +53,7 @@ pub fn rfc3339_now() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{date, rfc3339};
+    use super::{date, rfc3339, rfc3339_millis};
 
     #[test]
     fn dates_of_known_instants() {
@@ -53,5 +64,8 @@ mod tests {
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
         // A leap day.
         assert_eq!(rfc3339(951_782_400 + 3_661), "2000-02-29T01:01:01Z");
+        // As the listings write it, milliseconds dropped.
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_987);
+        assert_eq!(rfc3339_millis(t), "2023-11-14T22:13:20.000Z");
     }
 }

@@ -269,9 +269,12 @@ fn a_broken_target_is_named_and_left_for_a_fresh_bucket() {
         "breaks",
         "--iterations",
         "12",
-        // One worker: its bucket is the one named (several would work in
-        // fragile-w0, fragile-w1, ...: tests/fuzz_scale.rs).
+        // One worker, one input in flight: its bucket is the one named
+        // (several would work in fragile-w0, fragile-w1, ..., or
+        // fragile-w0-c0, ...: see below).
         "--jobs",
+        "1",
+        "--connections",
         "1",
         "--shrink-budget",
         "0",
@@ -314,6 +317,8 @@ fn workers_have_buckets_of_their_own() {
         "12",
         "--jobs",
         "2",
+        "--connections",
+        "1",
         "--shrink-budget",
         "0",
         "--out",
@@ -330,6 +335,39 @@ fn workers_have_buckets_of_their_own() {
         );
     }
     assert!(text.contains("2 workers: w0 "), "{text}");
+    // Several inputs in flight (the default against a server that creates
+    // buckets): a bucket for each, `<bucket>-w<k>-c<j>`.
+    let lanes = dir.join("lanes");
+    let text = coscors(&[
+        "fuzz",
+        "--targets",
+        targets.to_str().unwrap_or_default(),
+        "--a",
+        "emulator-s3",
+        "--b",
+        "breaks",
+        "--iterations",
+        "12",
+        "--jobs",
+        "1",
+        "--connections",
+        "2",
+        "--shrink-budget",
+        "0",
+        "--out",
+        lanes.to_str().unwrap_or_default(),
+    ]);
+    for c in ["w0-c0", "w0-c1"] {
+        assert!(
+            text.contains(&format!("went on in a fresh bucket, fragile-{c}-1")),
+            "{c}:\n{text}"
+        );
+        assert!(
+            lanes.join(format!("wedged-breaks-{c}.yaml")).is_file(),
+            "{text}"
+        );
+    }
+    assert!(text.contains("2 inputs in flight per worker"), "{text}");
     // A target that cannot create buckets cannot have workers.
     std::fs::write(
         &targets,

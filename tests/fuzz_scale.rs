@@ -107,6 +107,108 @@ fn same_seed_and_jobs_same_inputs_and_finds() {
     assert_eq!(files(&d0), files(&d1));
 }
 
+/// Over HTTP a worker keeps several inputs in flight (`connections`), each
+/// lane with emulators of its own and its own iterations: the same seed,
+/// `--jobs` and `--connections` give the same inputs and finds, and over
+/// the same inputs the finds of one connection and one worker.
+#[test]
+fn same_seed_jobs_and_connections_same_finds() {
+    let n = 240;
+    let http = |out: &Path, jobs, connections, server_threads| FuzzOptions {
+        a: "emulator".into(),
+        b: "emulator-s3".into(),
+        shrink_budget: 20,
+        ..options(
+            out,
+            7,
+            n,
+            ScaleOptions {
+                jobs: Some(jobs),
+                connections: Some(connections),
+                server_threads,
+                record_streams: true,
+                ..ScaleOptions::default()
+            },
+        )
+    };
+    let d = ["c3-a", "c3-b", "c2-j2", "c1"].map(scratch);
+    let first = run(&http(&d[0], 1, 3, false));
+    let second = run(&http(&d[1], 1, 3, false));
+    assert_eq!((first.jobs, first.connections), (1, 3));
+    // Lane j takes the seed's iterations j, j + 3, j + 6, ...; the
+    // worker's list is its lanes' one after the other.
+    let want: Vec<u64> = (0..3u64)
+        .flat_map(|j| (0..n).filter(move |i| i % 3 == j))
+        .collect();
+    assert_eq!(first.workers[0].iterations, want);
+    assert_eq!(second.workers[0].iterations, want);
+    assert_eq!(first.workers[0].execs, n);
+    assert!(first.found.len() >= 5, "{}", first.found.len());
+    assert_eq!(classes(&first), classes(&second));
+    assert_eq!(files(&d[0]), files(&d[1]));
+    // Two workers of two lanes each (their emulators on server threads of
+    // their own), and one of one: the same inputs, the same classes,
+    // counts, first iterations and files.
+    let four = run(&http(&d[2], 2, 2, true));
+    assert_eq!(four.workers.len(), 2);
+    assert_eq!(
+        four.workers.iter().map(|w| w.execs).sum::<u64>(),
+        n,
+        "every iteration once"
+    );
+    let one = run(&http(&d[3], 1, 1, false));
+    assert_eq!(one.workers[0].iterations, (0..n).collect::<Vec<_>>());
+    for other in [&four, &one] {
+        assert_eq!(classes(other), classes(&first));
+    }
+    assert_eq!(files(&d[2]), files(&d[0]));
+    assert_eq!(files(&d[3]), files(&d[0]));
+}
+
+/// `--connections` is for HTTP targets: in process there is no connection,
+/// and a target that cannot create buckets cannot give each lane one.
+#[test]
+fn connections_need_a_target_with_connections() {
+    let d = scratch("conn-refused");
+    let mut o = options(
+        &d,
+        1,
+        1,
+        ScaleOptions {
+            connections: Some(2),
+            ..ScaleOptions::default()
+        },
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let e = rt
+        .block_on(campaign(&o, |_| {}))
+        .expect_err("in process, two connections");
+    assert!(format!("{e:#}").contains("with no connection"), "{e:#}");
+    // Left out: one lane in process, and with embedded emulators on the
+    // worker's thread; four with their own server threads.
+    o.scale.connections = None;
+    assert_eq!(
+        rt.block_on(campaign(&o, |_| {}))
+            .expect("model")
+            .connections,
+        1
+    );
+    o.a = "emulator".into();
+    o.b = "emulator-s3".into();
+    assert_eq!(
+        rt.block_on(campaign(&o, |_| {})).expect("http").connections,
+        1
+    );
+    o.scale.server_threads = true;
+    assert_eq!(
+        rt.block_on(campaign(&o, |_| {})).expect("http").connections,
+        4
+    );
+}
+
 #[test]
 fn merged_shards_find_what_one_run_over_their_inputs_finds() {
     let n = 1500;

@@ -16,6 +16,19 @@ pub struct ScaleArgs {
     /// target cannot create buckets. Same seed and --jobs, same inputs.
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Inputs each worker keeps in flight over HTTP, each on keep-alive
+    /// connections of its own and, on a shared target, in a bucket of its
+    /// own (`<bucket>-w<k>-c<j>`, created). Default: 8 against a server
+    /// that can create buckets, 4 with embedded emulators on
+    /// --server-threads, else 1. Same seed, --jobs and --connections,
+    /// same inputs and finds.
+    #[arg(long, value_name = "C")]
+    pub connections: Option<usize>,
+    /// Embedded emulator targets answer on a server thread of each
+    /// worker's own, not on the worker's thread (for a machine with more
+    /// cores than workers; `bench --fuzz` times both arrangements).
+    #[arg(long)]
+    pub server_threads: bool,
     /// Run machine K's part of the seed's inputs, of N machines (1-based:
     /// iterations i with i % N == K-1); each find records seed and shard.
     /// Merge the machines' finds with `coscors found merge`.
@@ -37,6 +50,8 @@ impl ScaleArgs {
     pub fn options(&self) -> ScaleOptions {
         ScaleOptions {
             jobs: self.jobs,
+            connections: self.connections,
+            server_threads: self.server_threads,
             shard: self.shard.unwrap_or_default(),
             corpus: self.corpus.clone(),
             coverage: self.corpus.is_some(),
@@ -105,6 +120,13 @@ pub fn summary(out: &mut impl std::io::Write, report: &FuzzReport) -> std::io::R
             .map(|(k, w)| format!("w{k} {} ({:.0}/s)", w.execs, w.execs as f64 / secs))
             .collect();
         writeln!(out, "{} workers: {}", report.jobs, per.join(", "))?;
+    }
+    if report.connections > 1 {
+        writeln!(
+            out,
+            "{} inputs in flight per worker, each on connections of its own",
+            report.connections
+        )?;
     }
     if report.shard.count > 1 {
         writeln!(out, "shard {}", report.shard)?;

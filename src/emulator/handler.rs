@@ -648,16 +648,6 @@ fn initiate_upload(ctx: &Ctx<'_>, req: &Request<'_>, bucket: &str) -> Result<Rep
 const OWNER: &str =
     "<ID>qcs::cam::uin/100000000001:uin/100000000001</ID><DisplayName>100000000001</DisplayName>";
 
-/// A time as COS's listing documents write it (`2020-05-06T09:58:00.000Z`,
-/// the pages' examples; UTC, to the second).
-fn xml_time(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let s = crate::clock::rfc3339(secs);
-    format!("{}.000Z", s.trim_end_matches('Z'))
-}
-
 /// A query parameter as a count in `1..=max` (`default` when absent).
 fn count_param(ctx: &Ctx<'_>, name: &str, default: usize, max: usize) -> Result<usize> {
     match param(ctx.route, name) {
@@ -737,7 +727,7 @@ fn list_uploads(ctx: &Ctx<'_>, bucket: &str) -> Result<Reply> {
             "<Upload><Key>{}</Key><UploadId>{}</UploadId><StorageClass>STANDARD</StorageClass><Initiator>{OWNER}</Initiator><Owner>{OWNER}</Owner><Initiated>{}</Initiated></Upload>",
             esc(&u.key),
             esc(id),
-            xml_time(u.initiated),
+            crate::clock::rfc3339_millis(u.initiated),
         ));
     }
     body.push_str("</ListMultipartUploadsResult>");
@@ -781,7 +771,7 @@ fn list_parts(ctx: &Ctx<'_>, bucket: &str, id: &str) -> Result<Reply> {
     for (n, part) in page {
         body.push_str(&format!(
             "<Part><PartNumber>{n}</PartNumber><LastModified>{}</LastModified><ETag>{}</ETag><Size>{}</Size></Part>",
-            xml_time(part.last_modified),
+            crate::clock::rfc3339_millis(part.last_modified),
             quick_xml::escape::partial_escape(&part.etag),
             part.body.len(),
         ));

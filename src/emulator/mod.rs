@@ -21,7 +21,7 @@ pub mod store;
 
 pub use handler::{handle, handle_with, Request, Unread};
 pub use reply::HttpResponse;
-pub use server::{bind, serve, spawn, spawn_with, EmulatorHandle};
+pub use server::{bind, serve, serve_on, spawn, spawn_with, EmulatorHandle};
 
 use std::time::Duration;
 

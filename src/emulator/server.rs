@@ -46,6 +46,24 @@ const COS_HEADER_CASE: &[&str] = &[
     "x-amz-id-2",
 ];
 
+/// A header name as hyper's `title_case_headers` writes a name that its
+/// case map lacks: each letter at the start or after a `-` upper case, the
+/// others as they are (lower case, in a `HeaderName`).
+fn title_case(name: &str) -> String {
+    let mut prev = '-';
+    name.chars()
+        .map(|c| {
+            let c = if prev == '-' {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            };
+            prev = c;
+            c
+        })
+        .collect()
+}
+
 /// hyper writes a response's header names in the case recorded in its
 /// extensions (the map it fills from a request when `preserve_header_case`
 /// is on), and that map's type is private. So: have hyper parse, once, a
@@ -67,7 +85,13 @@ async fn cos_header_case() -> std::io::Result<hyper::http::Extensions> {
         .preserve_header_case(true)
         .serve_connection(TokioIo::new(server), svc);
     let mut head = String::from("GET / HTTP/1.1\r\nHost: x\r\n");
-    for name in COS_HEADER_CASE.iter().chain(COS_HEADER_CASE) {
+    // Only the names title case would spell otherwise (`ETag`, the ids):
+    // the map is cloned into every response, and the others come out the
+    // same without it.
+    let differ = COS_HEADER_CASE
+        .iter()
+        .filter(|n| title_case(&n.to_ascii_lowercase()) != **n);
+    for name in differ.clone().chain(differ) {
         let value = match *name {
             "Content-Length" => "0",
             "Connection" => "keep-alive",
@@ -525,8 +549,39 @@ pub async fn spawn(listen: SocketAddr, config: EmulatorConfig) -> std::io::Resul
     spawn_with(listen, config, Limits::default()).await
 }
 
+thread_local! {
+    /// Where [`spawn`] called on this thread starts its emulators: `None`,
+    /// the caller's runtime.
+    static SERVE_ON: std::cell::RefCell<Option<tokio::runtime::Handle>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Have [`spawn`] and [`spawn_with`], called on this thread, start their
+/// emulators (listener, accept loop, connections) on `rt` instead of the
+/// caller's runtime; `None`: on the caller's again. A fuzz worker gives its
+/// emulator targets a server thread of their own this way, so that a
+/// request's handling and the worker's client work run on two cores.
+pub fn serve_on(rt: Option<tokio::runtime::Handle>) {
+    SERVE_ON.with(|s| *s.borrow_mut() = rt);
+}
+
 /// [`spawn`] with other limits (`coscors serve`'s flags).
 pub async fn spawn_with(
+    listen: SocketAddr,
+    config: EmulatorConfig,
+    limits: Limits,
+) -> std::io::Result<EmulatorHandle> {
+    match SERVE_ON.with(|s| s.borrow().clone()) {
+        Some(rt) => rt
+            .spawn(start(listen, config, limits))
+            .await
+            .map_err(std::io::Error::other)?,
+        None => start(listen, config, limits).await,
+    }
+}
+
+/// [`spawn_with`] on the current runtime.
+async fn start(
     listen: SocketAddr,
     config: EmulatorConfig,
     limits: Limits,
@@ -548,4 +603,55 @@ pub async fn spawn_with(
         emulator,
         stop,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_case_is_hypers() {
+        assert_eq!(title_case("x-cos-request-id"), "X-Cos-Request-Id");
+        assert_eq!(
+            title_case("access-control-allow-origin"),
+            "Access-Control-Allow-Origin"
+        );
+        assert_eq!(title_case("etag"), "Etag");
+    }
+
+    /// Every name COS spells comes out as COS spells it: those title case
+    /// would spell otherwise from the map, the others by title case.
+    #[tokio::test]
+    async fn answers_spell_header_names_as_cos() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let emu = spawn(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            EmulatorConfig::default(),
+        )
+        .await
+        .expect("emulator");
+        let host = format!(
+            "{}.cos.{}.myqcloud.com",
+            super::super::DEFAULT_BUCKET,
+            super::super::DEFAULT_REGION
+        );
+        let mut s = tokio::net::TcpStream::connect(emu.addr)
+            .await
+            .expect("connect");
+        let req = format!(
+            "PUT /k HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx"
+        );
+        s.write_all(req.as_bytes()).await.expect("write");
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).await.expect("read");
+        for name in [
+            "ETag: ",
+            "x-cos-request-id: ",
+            "Content-Length: ",
+            "Server: ",
+            "Date: ",
+        ] {
+            assert!(raw.contains(&format!("\r\n{name}")), "{name}: {raw}");
+        }
+    }
 }

@@ -105,7 +105,7 @@ pub struct WireStep {
 impl WireStep {
     /// The request's Origin (the first), to recognise an echo.
     pub fn origin(&self) -> Option<&str> {
-        self.first("Origin")
+        self.first(headers::ORIGIN)
     }
 
     /// The request's Access-Control-Request-Headers (the first), to
@@ -166,7 +166,7 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
             } => {
                 let s = w.step(StepKind::Preflight, "OPTIONS", path, None);
                 for o in origin {
-                    s.headers.push(("Origin", o.clone()));
+                    s.headers.push((headers::ORIGIN, o.clone()));
                 }
                 for m in method {
                     s.headers.push((headers::REQUEST_METHOD, Cow::Borrowed(*m)));
@@ -182,7 +182,7 @@ pub fn steps_into(input: &FuzzInput, out: &mut Vec<WireStep>) {
                     s.body = Bytes::from_static(b"fuzz");
                 }
                 for o in origin {
-                    s.headers.push(("Origin", o.clone()));
+                    s.headers.push((headers::ORIGIN, o.clone()));
                 }
                 s
             }
@@ -439,33 +439,33 @@ pub fn in_process(name: &str) -> bool {
 
 impl Executor {
     /// `model` and `model-s3` run in process; anything else is a target.
-    /// `worker`: the campaign has several workers and this is worker `k`'s
-    /// executor: on a shared HTTP target it works in a bucket of its own
-    /// (`<bucket>-w<k>`, created; nothing in it to save or put back) under
-    /// a key prefix of its own; an emulator target is the worker's own
-    /// server anyway.
+    /// `place`: the campaign has several workers or connections and this
+    /// is the executor of one lane (`w<k>`, or `w<k>-c<j>`): on a shared
+    /// HTTP target it works in a bucket of its own (`<bucket>-<place>`,
+    /// created; nothing in it to save or put back) under a key prefix of
+    /// its own; an emulator target is the lane's own server anyway.
     pub async fn open(
         name: &str,
         targets_file: Option<&std::path::Path>,
         out_dir: &std::path::Path,
         owned: bool,
-        worker: Option<usize>,
+        place: Option<&str>,
     ) -> Result<(Executor, String)> {
         if let Some(t) = InProcessTarget::from_name(name) {
             return Ok((t.executor(), name.into()));
         }
         let mut spec: TargetSpec = TargetSpec::resolve(name, targets_file)?;
         let name = spec.name.clone();
-        let target = match worker {
-            Some(k) if !spec.isolated() => {
+        let target = match place {
+            Some(place) if !spec.isolated() => {
                 if !spec.create_bucket {
                     anyhow::bail!(
-                        "target {name} cannot create buckets: a campaign with several workers needs one per worker"
+                        "target {name} cannot create buckets: a campaign with several workers or connections needs one for each"
                     );
                 }
-                spec.bucket = format!("{}-w{k}", spec.bucket);
+                spec.bucket = format!("{}-{place}", spec.bucket);
                 let prefix = spec.key_prefix.as_deref().unwrap_or("coscors-fuzz");
-                spec.key_prefix = Some(format!("{}-w{k}", prefix.trim_matches('/')));
+                spec.key_prefix = Some(format!("{}-{place}", prefix.trim_matches('/')));
                 let base = spec.bucket.clone();
                 HttpTarget::connect(spec, base, 0).await?
             }
@@ -536,7 +536,12 @@ impl Executor {
             Executor::Http(t) => {
                 let session = &t.session;
                 for s in steps {
-                    let s = &wire_form(input, s);
+                    // Only the setup has more to write (its body).
+                    let s = match (&input.config, s.kind) {
+                        (Some(_), StepKind::Setup) => Cow::Owned(wire_form(input, s)),
+                        _ => Cow::Borrowed(s),
+                    };
+                    let s = s.as_ref();
                     let headers: Vec<(String, String)> = s
                         .headers
                         .iter()
@@ -602,7 +607,7 @@ pub fn run_model(profile: Profile, input: &FuzzInput, steps: &[WireStep], out: &
             StepKind::Preflight | StepKind::Actual | StepKind::Setup | StepKind::SetupReset => None,
             _ => model::actual_request(
                 config.as_deref(),
-                header(s, "Origin").as_deref(),
+                header(s, headers::ORIGIN).as_deref(),
                 s.method,
                 profile,
             ),
@@ -661,7 +666,7 @@ fn model_step<'i>(
         }
         StepKind::Preflight => {
             let (o, m, h) = (
-                header(s, "Origin"),
+                header(s, headers::ORIGIN),
                 header(s, headers::REQUEST_METHOD),
                 header(s, headers::REQUEST_HEADERS),
             );
@@ -676,7 +681,7 @@ fn model_step<'i>(
             }
         }
         StepKind::Actual => {
-            let o = header(s, "Origin");
+            let o = header(s, headers::ORIGIN);
             let h = model::actual_request(config.as_deref(), o.as_deref(), s.method, profile);
             cors_answer(200, h)
         }

@@ -6,6 +6,13 @@
 //! buckets and key prefixes) and its own part of the seed's iterations
 //! ([`Shard::iteration`]); they share one set of signatures, so that a class
 //! is shrunk by the worker that met it first.
+//!
+//! Over HTTP a worker keeps `connections` inputs in flight, each in a lane
+//! of its own: its own keep-alive connection to each target (its own
+//! emulator, or its own bucket `<bucket>-w<k>-c<j>` on a shared target) and
+//! its own part of the iterations. The embedded emulators a worker starts
+//! run on the worker's thread, or with `server_threads` on a server thread
+//! of the worker's own.
 
 pub mod compare;
 pub mod corpus;
@@ -58,6 +65,12 @@ pub struct ScaleOptions {
     /// Workers; `None`: the machine's cores (one on an HTTP target that
     /// cannot create buckets, where workers could not have their own).
     pub jobs: Option<usize>,
+    /// Inputs each worker keeps in flight over HTTP, each on connections
+    /// of its own; `None`: [`default_connections`].
+    pub connections: Option<usize>,
+    /// Embedded emulators answer on a server thread of each worker's own
+    /// (a runtime with one worker thread) instead of the worker's thread.
+    pub server_threads: bool,
     /// This machine's part of the seed's input space.
     pub shard: Shard,
     /// In-process campaigns: where the inputs that reached new model
@@ -120,9 +133,11 @@ impl std::str::FromStr for Shard {
 }
 
 impl Shard {
-    /// The seed iteration worker `w` of `jobs` runs as its `t`-th input:
+    /// The seed iteration lane `w` of `jobs` runs as its `t`-th input:
     /// the shard's `j`-th iteration with `j = w + jobs * t`, that is
     /// `index + count * j`. With one worker and one shard, `t` itself.
+    /// A campaign has workers × connections lanes: worker `k`'s lane `c`
+    /// is `k + workers * c` (with one connection, the worker's index).
     pub fn iteration(&self, jobs: usize, w: usize, t: u64) -> u64 {
         let j = w as u64 + jobs as u64 * t;
         self.index + self.count * j
@@ -198,6 +213,9 @@ pub struct FuzzReport {
     /// target cannot be).
     pub restore_failures: Vec<String>,
     pub jobs: usize,
+    /// Lanes per worker (inputs in flight at once, each on its own
+    /// connections).
+    pub connections: usize,
     pub shard: Shard,
     pub workers: Vec<WorkerStats>,
     /// Distinct model features reached (with coverage or a corpus).
@@ -385,6 +403,15 @@ struct State {
     feature_count: AtomicUsize,
     stop: AtomicBool,
     jobs: usize,
+    /// Lanes per worker.
+    connections: usize,
+}
+
+impl State {
+    /// Lanes of the whole campaign: each runs every `lanes()`-th iteration.
+    fn lanes(&self) -> usize {
+        self.jobs * self.connections
+    }
 }
 
 /// A worker's execution count, alone on its cache line: each worker
@@ -417,6 +444,75 @@ fn resolve_jobs(opts: &FuzzOptions) -> Result<usize> {
     Ok(wanted)
 }
 
+/// Lanes per worker when `--connections` is not given: 1 for in-process
+/// pairs (nothing to connect; a lane would only share the worker's core);
+/// with an embedded emulator 1 on the worker's own thread (client and
+/// servers share its core: more lanes only interleave the same work) and 4
+/// with `server_threads` (its server thread answers while the worker builds
+/// and compares); 8 against an external server that can create buckets (a
+/// peer such as moto answers slower than the loop asks: it is the limit,
+/// and lanes wait on it side by side); 1 on a target that cannot create
+/// buckets (lanes would need one each).
+pub fn default_connections(a: &TargetKind, b: &TargetKind, server_threads: bool) -> usize {
+    match (a, b) {
+        (TargetKind::InProcess, TargetKind::InProcess) => 1,
+        (TargetKind::SharedBucket, _) | (_, TargetKind::SharedBucket) => 1,
+        (TargetKind::External, _) | (_, TargetKind::External) => 8,
+        _ if server_threads => 4,
+        _ => 1,
+    }
+}
+
+/// What a target is, for the choice of lanes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    /// `model`, `handler`, ...: no HTTP.
+    InProcess,
+    /// An emulator this process starts (`emulator`, `emulator-s3`).
+    Embedded,
+    /// A server elsewhere that may create buckets.
+    External,
+    /// A server elsewhere whose one bucket is named (no `create_bucket`).
+    SharedBucket,
+}
+
+fn target_kind(name: &str, targets_file: Option<&std::path::Path>) -> Result<TargetKind> {
+    if exec::in_process(name) {
+        return Ok(TargetKind::InProcess);
+    }
+    let spec = crate::target::TargetSpec::resolve(name, targets_file)?;
+    Ok(if spec.isolated() {
+        TargetKind::Embedded
+    } else if spec.create_bucket {
+        TargetKind::External
+    } else {
+        TargetKind::SharedBucket
+    })
+}
+
+/// The lanes per worker of a campaign.
+fn resolve_connections(opts: &FuzzOptions) -> Result<usize> {
+    let tf = opts.targets_file.as_deref();
+    let (a, b) = (target_kind(&opts.a, tf)?, target_kind(&opts.b, tf)?);
+    let Some(wanted) = opts.scale.connections else {
+        return Ok(default_connections(&a, &b, opts.scale.server_threads));
+    };
+    let wanted = wanted.max(1);
+    if wanted > 1 {
+        if a == TargetKind::InProcess && b == TargetKind::InProcess {
+            bail!("--connections {wanted}: {} and {} run in process, with no connection; leave --connections out (or 1)", opts.a, opts.b);
+        }
+        for (name, kind) in [(&opts.a, a), (&opts.b, b)] {
+            if kind == TargetKind::SharedBucket {
+                bail!(
+                    "--connections {wanted}: target {name} cannot create buckets (create_bucket is not set), and each connection needs one; run it with --connections 1"
+                );
+            }
+        }
+    }
+    Ok(wanted)
+}
+
 /// Run a campaign: `jobs` workers on threads of their own, while this task
 /// reports progress (at most every 250 ms, and at each new class) and
 /// watches for Ctrl-C and SIGTERM.
@@ -425,6 +521,7 @@ pub async fn campaign(
     mut progress: impl FnMut(&Progress<'_>),
 ) -> Result<FuzzReport> {
     let jobs = resolve_jobs(opts)?;
+    let connections = resolve_connections(opts)?;
     let coverage = opts.scale.coverage || opts.scale.corpus.is_some();
     if opts.scale.corpus.is_some() && !(exec::in_process(&opts.a) && exec::in_process(&opts.b)) {
         bail!("--corpus is for in-process campaigns (model, model-s3, handler, handler-s3)");
@@ -443,7 +540,14 @@ pub async fn campaign(
         feature_count: AtomicUsize::new(0),
         stop: AtomicBool::new(false),
         jobs,
+        connections,
     });
+    // With `server_threads`, embedded emulators get a server thread per
+    // worker.
+    let tf = opts.targets_file.as_deref();
+    let serve_thread = opts.scale.server_threads
+        && (target_kind(&opts.a, tf)? == TargetKind::Embedded
+            || target_kind(&opts.b, tf)? == TargetKind::Embedded);
     let started = Instant::now();
     let mut handles = Vec::with_capacity(jobs);
     for w in 0..jobs {
@@ -463,10 +567,30 @@ pub async fn campaign(
                     .enable_all()
                     .build()
                     .context("starting a worker's tokio runtime")?;
+                // With `server_threads`, the worker's emulators answer on a
+                // thread of their own (a runtime with one worker thread).
+                let serve = if serve_thread {
+                    Some(
+                        tokio::runtime::Builder::new_multi_thread()
+                            .worker_threads(1)
+                            .thread_name(format!("fuzz-{w}-serve"))
+                            .enable_all()
+                            .build()
+                            .context("starting a worker's server runtime")?,
+                    )
+                } else {
+                    None
+                };
+                crate::emulator::serve_on(serve.as_ref().map(|s| s.handle().clone()));
                 let r = rt.block_on(worker(&opts, w, &state, mine, coverage));
+                crate::emulator::serve_on(None);
                 if r.is_err() {
                     state.stop.store(true, Ordering::Relaxed);
                 }
+                // The client's side first (its connections), then the
+                // servers.
+                drop(rt);
+                drop(serve);
                 r
             })
             .context("starting a fuzz worker thread")?;
@@ -513,6 +637,7 @@ pub async fn campaign(
     let mut report = FuzzReport {
         interrupted,
         jobs,
+        connections,
         shard: opts.scale.shard,
         corpus_loaded,
         ..FuzzReport::default()
@@ -559,7 +684,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// What a worker hands back.
+/// What a worker (or one of its lanes) hands back.
+#[derive(Default)]
 struct WorkerDone {
     stats: WorkerStats,
     shrink_execs: u64,
@@ -569,9 +695,31 @@ struct WorkerDone {
     restore_failures: Vec<String>,
 }
 
-/// A worker's own state in the loop.
+impl WorkerDone {
+    /// A lane's share added to its worker's.
+    fn add(&mut self, lane: WorkerDone) {
+        let (s, l) = (&mut self.stats, lane.stats);
+        s.execs += l.execs;
+        s.requests += l.requests;
+        s.iterations.extend(l.iterations);
+        s.replayed += l.replayed;
+        s.kept += l.kept;
+        self.shrink_execs += lane.shrink_execs;
+        for (sig, n) in lane.counts {
+            *self.counts.entry(sig).or_default() += n;
+        }
+        self.wedged.extend(lane.wedged);
+        self.restore_failures.extend(lane.restore_failures);
+    }
+}
+
+/// A lane's own state in the loop.
 struct Worker<'s> {
     w: usize,
+    /// The lane of worker `w` (0 to `connections - 1`).
+    lane: usize,
+    /// Executions already added to the worker's progress counter.
+    reported: u64,
     state: &'s State,
     done: WorkerDone,
     features: HashSet<u64>,
@@ -585,14 +733,65 @@ async fn worker(
     replay: Vec<Vec<u8>>,
     coverage: bool,
 ) -> Result<WorkerDone> {
+    // The corpus is for in-process pairs, which have one lane.
+    let mut replay = Some(replay);
+    let lanes = (0..state.connections).map(|j| {
+        let replay = replay.take().unwrap_or_default();
+        async move {
+            let r = lane(opts, w, j, state, replay, coverage).await;
+            if r.is_err() {
+                // The worker's other lanes, and the other workers, stop.
+                state.stop.store(true, Ordering::Relaxed);
+            }
+            r
+        }
+    });
+    let mut done = WorkerDone::default();
+    let mut first_error = None;
+    for r in futures_util::future::join_all(lanes).await {
+        match r {
+            Ok(d) => done.add(d),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(done),
+    }
+}
+
+/// Where lane `j` of worker `w` works on a shared target: `w<k>` with one
+/// lane per worker (`<bucket>-w<k>`), `w<k>-c<j>` with several.
+fn place(state: &State, w: usize, j: usize) -> String {
+    if state.connections > 1 {
+        format!("w{w}-c{j}")
+    } else {
+        format!("w{w}")
+    }
+}
+
+/// One lane of worker `w`: its own executors (connections, buckets) and
+/// its own iterations.
+async fn lane(
+    opts: &FuzzOptions,
+    w: usize,
+    j: usize,
+    state: &State,
+    replay: Vec<Vec<u8>>,
+    coverage: bool,
+) -> Result<WorkerDone> {
     let tf = opts.targets_file.as_deref();
-    let place = (state.jobs > 1 || opts.scale.own_buckets).then_some(w);
-    let state_dir = match place {
-        Some(w) => opts.state_dir.join(format!("w{w}")),
+    let own = state.jobs > 1 || state.connections > 1 || opts.scale.own_buckets;
+    let place = own.then(|| place(state, w, j));
+    let state_dir = match &place {
+        Some(p) => opts.state_dir.join(p),
         None => opts.state_dir.clone(),
     };
-    let (a, a_name) = Executor::open(&opts.a, tf, &state_dir.join("a"), opts.owned, place).await?;
-    let (b, b_name) = Executor::open(&opts.b, tf, &state_dir.join("b"), opts.owned, place).await?;
+    let at = place.as_deref();
+    let (a, a_name) = Executor::open(&opts.a, tf, &state_dir.join("a"), opts.owned, at).await?;
+    let (b, b_name) = Executor::open(&opts.b, tf, &state_dir.join("b"), opts.owned, at).await?;
     let mut pair = Pair {
         a,
         b,
@@ -603,14 +802,10 @@ async fn worker(
     };
     let mut me = Worker {
         w,
+        lane: j,
+        reported: 0,
         state,
-        done: WorkerDone {
-            stats: WorkerStats::default(),
-            shrink_execs: 0,
-            counts: HashMap::new(),
-            wedged: Vec::new(),
-            restore_failures: Vec::new(),
-        },
+        done: WorkerDone::default(),
         features: HashSet::new(),
         corpus: Vec::new(),
     };
@@ -642,7 +837,9 @@ async fn run_loop(
 ) -> Result<()> {
     let started = Instant::now();
     let deadline = opts.time.map(|t| started + t);
-    let jobs = me.state.jobs;
+    // This lane's index among the campaign's, and their number: with one
+    // lane per worker, the worker's.
+    let (lanes, l) = (me.state.lanes(), me.w + me.state.jobs * me.lane);
     let shard = opts.scale.shard;
     let keep = opts.scale.corpus.clone();
     let profiles = (pair.a.profile(), pair.b.profile());
@@ -664,19 +861,19 @@ async fn run_loop(
         } else {
             if opts
                 .iterations
-                .is_some_and(|n| Shard::local(jobs, me.w, t) >= n)
+                .is_some_and(|n| Shard::local(lanes, l, t) >= n)
             {
                 break;
             }
             Origin::Fresh {
-                i: shard.iteration(jobs, me.w, t),
+                i: shard.iteration(lanes, l, t),
             }
         };
         // The input, and (with a corpus) the bytes it was generated from.
         let (input, i) = match origin {
             Origin::Replay(k) => {
                 let input = generator.from_bytes(&me.corpus[k], &mut bytes);
-                (input, shard.iteration(jobs, me.w, t))
+                (input, shard.iteration(lanes, l, t))
             }
             Origin::Fresh { i } => {
                 t += 1;
@@ -714,10 +911,11 @@ async fn run_loop(
         }
         me.done.stats.execs += 1;
         me.done.stats.requests += 2 * run.steps.len() as u64;
-        me.state.execs[me.w].0.store(
-            me.done.stats.execs + me.done.shrink_execs,
-            Ordering::Relaxed,
-        );
+        let total = me.done.stats.execs + me.done.shrink_execs;
+        me.state.execs[me.w]
+            .0
+            .fetch_add(total - me.reported, Ordering::Relaxed);
+        me.reported = total;
         if coverage {
             let mut new = false;
             let mut add = |f: u64| {
@@ -881,8 +1079,8 @@ fn wedge_case(
     let sig = Signature(format!(
         "{target} broken after this input: every later reset answers 5xx"
     ));
-    let worker = if me.state.jobs > 1 {
-        format!("-w{}", me.w)
+    let worker = if me.state.jobs > 1 || me.state.connections > 1 {
+        format!("-{}", place(me.state, me.w, me.lane))
     } else {
         String::new()
     };

@@ -135,15 +135,32 @@ async fn exchange(
     req: &WireRequest,
     close: bool,
 ) -> Result<(Observed, bool)> {
-    let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.target);
+    // Head and body in one buffer, sized once: one write, one allocation.
+    let head_room: usize = req
+        .headers
+        .iter()
+        .map(|(n, v)| n.len() + v.len() + 4)
+        .sum::<usize>()
+        + req.method.len()
+        + req.target.len()
+        + 64;
+    let mut msg = Vec::with_capacity(head_room + req.body.len());
+    for part in [
+        req.method.as_str(),
+        " ",
+        req.target.as_str(),
+        " HTTP/1.1\r\n",
+    ] {
+        msg.extend_from_slice(part.as_bytes());
+    }
     for (n, v) in &req.headers {
-        head.push_str(n);
-        head.push_str(": ");
-        head.push_str(v);
-        head.push_str("\r\n");
+        msg.extend_from_slice(n.as_bytes());
+        msg.extend_from_slice(b": ");
+        msg.extend_from_slice(v.as_bytes());
+        msg.extend_from_slice(b"\r\n");
     }
     if let Some(len) = default_content_length(&req.method, &req.headers, &req.body) {
-        head.push_str(&format!("Content-Length: {len}\r\n"));
+        msg.extend_from_slice(format!("Content-Length: {len}\r\n").as_bytes());
     }
     if close
         && !req
@@ -151,18 +168,18 @@ async fn exchange(
             .iter()
             .any(|(n, _)| n.eq_ignore_ascii_case("connection"))
     {
-        head.push_str("Connection: close\r\n");
+        msg.extend_from_slice(b"Connection: close\r\n");
     }
-    head.push_str("\r\n");
-    let mut msg = head.into_bytes();
+    msg.extend_from_slice(b"\r\n");
     msg.extend_from_slice(&req.body);
     // A server may answer (and close) before reading an oversized body:
     // that is an answer, not a failure.
     let body_write = stream.write_all(&msg).await;
     let mut buf = Vec::with_capacity(4096);
-    let head_len = loop {
-        if let Some(n) = parse_head_len(&buf)? {
-            break n;
+    // Parsed once, when complete: the head's length, status and headers.
+    let (head_len, status, headers) = loop {
+        if let Some(head) = parse_head(&buf)? {
+            break head;
         }
         if buf.len() > 1024 * 1024 {
             bail!("response head larger than 1 MiB");
@@ -188,7 +205,6 @@ async fn exchange(
             bail!("connection closed before a complete response head");
         }
     };
-    let (status, headers) = parse_head(&buf[..head_len])?;
     let mut rest = buf.split_off(head_len);
     let no_body = req.method == "HEAD" || status / 100 == 1 || status == 204 || status == 304;
     let header = |name: &str| {
@@ -263,22 +279,18 @@ async fn read_to_end(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<()> {
     }
 }
 
-/// The length of the head if `buf` holds a complete one.
-fn parse_head_len(buf: &[u8]) -> Result<Option<usize>> {
-    let mut headers = [httparse::EMPTY_HEADER; 128];
-    let mut resp = httparse::Response::new(&mut headers);
-    match resp.parse(buf) {
-        Ok(httparse::Status::Complete(n)) => Ok(Some(n)),
-        Ok(httparse::Status::Partial) => Ok(None),
-        Err(e) => Err(anyhow!("malformed response head: {e}")),
-    }
-}
+/// The head's length, status and headers (names and values as received,
+/// in order) if `buf` starts with a complete one.
+type Head = (usize, u16, Vec<(String, String)>);
 
-fn parse_head(buf: &[u8]) -> Result<(u16, Vec<(String, String)>)> {
+fn parse_head(buf: &[u8]) -> Result<Option<Head>> {
     let mut headers = [httparse::EMPTY_HEADER; 128];
     let mut resp = httparse::Response::new(&mut headers);
-    resp.parse(buf)
-        .map_err(|e| anyhow!("malformed response head: {e}"))?;
+    let len = match resp.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(anyhow!("malformed response head: {e}")),
+    };
     let status = resp
         .code
         .ok_or_else(|| anyhow!("response without a status"))?;
@@ -292,7 +304,7 @@ fn parse_head(buf: &[u8]) -> Result<(u16, Vec<(String, String)>)> {
             )
         })
         .collect();
-    Ok((status, headers))
+    Ok(Some((len, status, headers)))
 }
 
 fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
@@ -334,9 +346,9 @@ mod tests {
     fn head_keeps_case_and_order() {
         let raw =
             b"HTTP/1.1 200 OK\r\nx-cos-request-id: a\r\nAccess-Control-Allow-Origin: *\r\n\r\n";
-        let n = parse_head_len(raw).expect("ok").expect("complete");
-        let (s, h) = parse_head(&raw[..n]).expect("ok");
-        assert_eq!(s, 200);
+        let (n, s, h) = parse_head(raw).expect("ok").expect("complete");
+        assert_eq!((n, s), (raw.len(), 200));
+        assert!(parse_head(&raw[..n - 1]).expect("ok").is_none());
         assert_eq!(h[0].0, "x-cos-request-id");
         assert_eq!(h[1].0, "Access-Control-Allow-Origin");
     }
