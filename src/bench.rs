@@ -781,10 +781,10 @@ mod peer_tests {
 
     #[test]
     fn a_peer_is_label_equals_a_path_style_http_url() {
-        let p = Peer::parse("moto=http://127.0.0.1:45000/bucket/").unwrap();
+        let p = Peer::parse("moto=http://127.0.0.1:25000/bucket/").unwrap();
         assert_eq!(p.label, "moto");
-        assert_eq!(p.addr.to_string(), "127.0.0.1:45000");
-        assert_eq!(p.host, "127.0.0.1:45000");
+        assert_eq!(p.addr.to_string(), "127.0.0.1:25000");
+        assert_eq!(p.host, "127.0.0.1:25000");
         assert_eq!(p.target, "/bucket/exampleobject");
         assert_eq!(p.bucket.as_deref(), Some("bucket"));
     }
@@ -792,10 +792,10 @@ mod peer_tests {
     #[test]
     fn a_peer_without_label_scheme_or_bucket_is_refused() {
         for bad in [
-            "http://127.0.0.1:45000/b",
-            "moto=https://127.0.0.1:45000/b",
-            "moto=http://127.0.0.1:45000",
-            "moto=http://127.0.0.1:45000/",
+            "http://127.0.0.1:25000/b",
+            "moto=https://127.0.0.1:25000/b",
+            "moto=http://127.0.0.1:25000",
+            "moto=http://127.0.0.1:25000/",
         ] {
             assert!(Peer::parse(bad).is_err(), "{bad}");
         }
