@@ -298,8 +298,9 @@ pub struct Shared {
     credentials: Option<Credentials>,
     prefix: String,
     /// Keys this run wrote (paths inside the bucket, prefixes included), to
-    /// delete afterwards.
-    written: Mutex<Vec<String>>,
+    /// delete afterwards: a set, so that a campaign of hours that rewrites
+    /// the same keys keeps each once.
+    written: Mutex<std::collections::BTreeSet<String>>,
     /// Sessions opened so far: each case gets its own key prefix below the
     /// run's, so that objects one case writes are not seen by the next.
     sessions: std::sync::atomic::AtomicUsize,
@@ -350,7 +351,7 @@ impl Shared {
             }),
             credentials: spec.credentials()?,
             prefix,
-            written: Mutex::new(Vec::new()),
+            written: Mutex::new(std::collections::BTreeSet::new()),
             sessions: std::sync::atomic::AtomicUsize::new(0),
             transport,
         }))
@@ -608,7 +609,7 @@ impl Session {
         })?;
         if matches!(method, "PUT" | "POST") && path != "/" && observed.status / 100 == 2 {
             if let Ok(mut w) = self.shared.written.lock() {
-                w.push(wire_key(&self.prefix, path));
+                w.insert(wire_key(&self.prefix, path));
             }
         }
         Ok(observed)
@@ -772,12 +773,7 @@ impl Session {
     /// as a list of keys that could not be deleted).
     pub async fn cleanup(&self) -> Vec<String> {
         let keys: Vec<String> = match self.shared.written.lock() {
-            Ok(mut w) => {
-                let mut k = std::mem::take(&mut *w);
-                k.sort();
-                k.dedup();
-                k
-            }
+            Ok(mut w) => std::mem::take(&mut *w).into_iter().collect(),
             Err(_) => Vec::new(),
         };
         let mut failed = Vec::new();
