@@ -361,6 +361,18 @@ pub fn preflight_allows_names(
     true
 }
 
+/// Fetch's CORS-safelisted response-header names: a page reads them
+/// without `Access-Control-Expose-Headers`.
+pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
+    "cache-control",
+    "content-language",
+    "content-length",
+    "content-type",
+    "expires",
+    "last-modified",
+    "pragma",
+];
+
 /// Response header names a page can read from an allowed response.
 pub fn readable_headers(
     engine: Engine,
@@ -368,15 +380,6 @@ pub fn readable_headers(
     answer: &[(String, String)],
 ) -> BTreeSet<String> {
     let _ = engine;
-    const SAFELISTED: [&str; 7] = [
-        "cache-control",
-        "content-language",
-        "content-length",
-        "content-type",
-        "expires",
-        "last-modified",
-        "pragma",
-    ];
     let exposed: Vec<String> = list(answer.header(super::headers::EXPOSE_HEADERS))
         .into_iter()
         .map(|h| h.to_ascii_lowercase())
@@ -385,7 +388,7 @@ pub fn readable_headers(
     answer
         .names()
         .into_iter()
-        .filter(|n| SAFELISTED.contains(&n.as_str()) || all || exposed.contains(n))
+        .filter(|n| SAFELISTED_RESPONSE_HEADERS.contains(&n.as_str()) || all || exposed.contains(n))
         // Never exposed to pages, whatever the server says.
         .filter(|n| n != "set-cookie" && n != "set-cookie2")
         .collect()

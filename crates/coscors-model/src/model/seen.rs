@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::browser::{
     cors_check, preflight_allows_names, preflight_cache_seconds, readable_headers, AnswerHeaders,
-    Credentials, Engine,
+    Credentials, Engine, SAFELISTED_RESPONSE_HEADERS,
 };
 use super::headers;
 
@@ -126,25 +126,13 @@ pub fn seen(
     let exposed = if readable {
         readable_headers(engine, Credentials::SameOrigin, answer)
             .into_iter()
-            .filter(|n| !SAFELISTED_RESPONSE.contains(&n.as_str()))
+            .filter(|n| !SAFELISTED_RESPONSE_HEADERS.contains(&n.as_str()))
             .collect()
     } else {
         Vec::new()
     };
     Some(Seen::Response { readable, exposed })
 }
-
-/// Fetch's CORS-safelisted response-header names: readable without being
-/// exposed, so not worth a column.
-const SAFELISTED_RESPONSE: [&str; 7] = [
-    "cache-control",
-    "content-language",
-    "content-length",
-    "content-type",
-    "expires",
-    "last-modified",
-    "pragma",
-];
 
 /// Why engines see one answer differently, from each engine's profile: a
 /// sentence naming the engines and the source of their difference; `None`
